@@ -1,16 +1,34 @@
 /**
  * @module
- * The `weft` command line (commander). Each subcommand lives in its own file under cli/.
+ * The `weft` command line (commander). Each subcommand lives in its own file under
+ * cli/. Exit status: 0 ok, 1 rejected config, 2 usage or connection error.
+ *
+ * @example
+ * weft gateway --help
  */
-import { Command } from 'commander'
+import { Command, CommanderError } from 'commander'
+import { gatewayCommand } from './gateway.js'
+import { devCommand } from './dev.js'
+import { UsageError } from './host-port.js'
 
 export async function main(argv: string[]): Promise<number | void> {
-  const program = new Command('weft').description('Weft service mesh').exitOverride()
+  const program = new Command('weft')
+    .description('Weft: a service mesh in TypeScript — one portable proxy for the edge and every service')
+    .version('0.1.0')
+    .exitOverride()
+    .showHelpAfterError()
+  gatewayCommand(program)
+  devCommand(program)
+  for (const c of program.commands) c.exitOverride()
   try {
     await program.parseAsync(argv)
   } catch (err) {
-    const e = err as { exitCode?: number; code?: string }
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0
-    return typeof e.exitCode === 'number' ? 2 : 2
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2
+    if (err instanceof UsageError) {
+      console.error(`weft: ${err.message}`)
+      return 2
+    }
+    console.error(`weft: ${err instanceof Error ? err.message : String(err)}`)
+    return 2
   }
 }
