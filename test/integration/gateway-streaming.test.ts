@@ -1,0 +1,103 @@
+/**
+ * Bodies stream through the gateway both ways: 50 MB up and 50 MB down, while the
+ * gateway process's resident memory stays far below the body size.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createServer, request as httpRequest, type Server } from 'node:http'
+import { Readable } from 'node:stream'
+import { edgeConfig, freePort, processRssMb, service, startGateway, type GatewayProcess } from './gateway-process.js'
+
+const SIZE = 50 * 1024 * 1024
+const CHUNK = Buffer.alloc(64 * 1024, 'x')
+
+let gw: GatewayProcess
+let upstream: Server
+let port: number
+
+function chunks(total: number): Readable {
+  let sent = 0
+  return new Readable({
+    read() {
+      if (sent >= total) return this.push(null)
+      const n = Math.min(CHUNK.length, total - sent)
+      sent += n
+      this.push(n === CHUNK.length ? CHUNK : CHUNK.subarray(0, n))
+    },
+  })
+}
+
+beforeAll(async () => {
+  upstream = createServer((req, res) => {
+    if (req.url === '/upload') {
+      let n = 0
+      req.on('data', (d: Buffer) => (n += d.length))
+      req.on('end', () => res.end(String(n)))
+    } else {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' })
+      chunks(SIZE).pipe(res)
+    }
+  })
+  await new Promise<void>((ok) => upstream.listen(0, '127.0.0.1', ok))
+  port = await freePort()
+  gw = await startGateway(
+    edgeConfig(
+      port,
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: files, namespace: default }
+spec:
+  parentRefs: [{ name: edge }]
+  rules: [{ backendRefs: [{ name: files, port: 80 }] }]`,
+      service('files', [{ address: '127.0.0.1', port: (upstream.address() as { port: number }).port }]),
+    ),
+  )
+})
+
+afterAll(async () => {
+  await gw?.stop()
+  upstream?.close()
+})
+
+/** Sample the gateway's RSS every 50 ms while `work` runs; return the peak. */
+async function peakRss(work: Promise<unknown>): Promise<number> {
+  let peak = processRssMb(gw.pid)
+  const t = setInterval(() => (peak = Math.max(peak, processRssMb(gw.pid))), 50)
+  try {
+    await work
+  } finally {
+    clearInterval(t)
+  }
+  return peak
+}
+
+describe('streaming', () => {
+  it('Should stream a 50 MB upload without buffering it', async () => {
+    const base = processRssMb(gw.pid)
+    const done = new Promise<string>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: '/upload', method: 'POST', headers: { 'content-type': 'application/octet-stream' } }, (res) => {
+        let body = ''
+        res.on('data', (d) => (body += d))
+        res.on('end', () => resolve(body))
+      })
+      req.on('error', reject)
+      chunks(SIZE).pipe(req)
+    })
+    const peak = await peakRss(done)
+    expect(await done).toBe(String(SIZE))
+    expect(peak - base).toBeLessThan(30)
+  })
+
+  it('Should stream a 50 MB download without buffering it', async () => {
+    const base = processRssMb(gw.pid)
+    const done = new Promise<number>((resolve, reject) => {
+      httpRequest({ host: '127.0.0.1', port, path: '/download' }, (res) => {
+        let n = 0
+        res.on('data', (d: Buffer) => (n += d.length))
+        res.on('end', () => resolve(n))
+      }).on('error', reject).end()
+    })
+    const peak = await peakRss(done)
+    expect(await done).toBe(SIZE)
+    expect(peak - base).toBeLessThan(30)
+  })
+})
