@@ -170,5 +170,7 @@ export interface ConfigIssue {
   resource?: string
   /** Field path inside the document, e.g. `spec.rules[0].matches[1].path.value`. */
   path?: string
+  /** 1-based line in the file, when known (YAML files). */
+  line?: number
   message: string
 }
