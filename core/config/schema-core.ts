@@ -13,6 +13,7 @@
 import * as z from 'zod'
 import type { Namespace, Secret } from './types.js'
 import { dnsLabel, dnsSubdomain } from './schema-common.js'
+import { describeValue } from './messages.js'
 import { clusterMetadata, namespacedMetadata } from './schema-metadata.js'
 
 export const namespaceSchema = z
@@ -38,11 +39,20 @@ function decodeBase64(value: string): { text: string } | { problem: string } {
   }
 }
 
-const secretMap = z.record(z.string(), z.string()).superRefine((map, ctx) => {
-  for (const key of Object.keys(map))
-    if (key.length > 253 || !KEY.test(key))
-      ctx.addIssue({ code: 'custom', path: [key], message: 'is not a valid key: use letters, digits, "-", "_" and "." only', input: key })
-})
+// Keys and values are checked in one pass so that a bad value does not hide a bad key.
+const secretMap = z
+  .record(z.string(), z.unknown())
+  .superRefine((map, ctx) => {
+    for (const [key, value] of Object.entries(map)) {
+      if (key.length > 253 || !KEY.test(key))
+        ctx.addIssue({ code: 'custom', path: [key], message: 'is not a valid key: use letters, digits, "-", "_" and "." only', input: key })
+      if (typeof value !== 'string') {
+        const quote = typeof value === 'number' || typeof value === 'boolean' ? `; quote it: "${String(value)}"` : ''
+        ctx.addIssue({ code: 'custom', path: [key], message: `must be a string, not ${describeValue(value)}${quote}`, input: value })
+      }
+    }
+  })
+  .transform((map) => map as Record<string, string>)
 
 export const secretSchema = z
   .object({
