@@ -3,6 +3,7 @@
  * file, document, resource, field path and line, syntax errors, duplicates,
  * unknown kinds, origins, and the one-line format.
  */
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { formatIssue, formatIssues, loadConfig } from './load.js'
 import type { ConfigIssue } from './types.js'
@@ -175,6 +176,23 @@ describe('loadConfig', () => {
   it('Should give List items their index in the path', () => {
     const issues = issuesOf([{ name: 'l.json', text: JSON.stringify({ kind: 'List', items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ok' } }, { apiVersion: 'v1', kind: 'Namespace', metadata: {} }] }) }])
     expect(issues).toEqual([{ file: 'l.json', document: 0, path: 'items[1].metadata.name', message: 'is required' }])
+  })
+})
+
+describe('loadConfig on real files', () => {
+  it('Should load examples/gateway.yaml', () => {
+    const text = readFileSync(new URL('../../examples/gateway.yaml', import.meta.url), 'utf8')
+    const r = loadConfig([{ name: 'examples/gateway.yaml', text }])
+    if (!r.ok) throw new Error(formatIssues(r.issues))
+    expect(r.config.httpRoutes[0]!.spec.rules[0]!.timeouts).toEqual({ request: 5000 })
+    expect(r.config.services.map((s) => s.metadata.name)).toEqual(['api-v1', 'api-v2'])
+  })
+
+  it('Should keep a __proto__ key as data, never as a prototype', () => {
+    const r = loadConfig([{ name: 'p.yaml', text: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  __proto__: { polluted: true }' }])
+    expect(r.ok).toBe(true)
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+    if (r.ok) expect((r.config.namespaces[0]!.metadata as unknown as Record<string, unknown>).polluted).toBeUndefined()
   })
 })
 

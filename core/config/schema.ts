@@ -80,7 +80,9 @@ export function dropNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(dropNulls)
   if (!isMapping(value)) return value
   const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = dropNulls(v)
+  // defineProperty, not assignment: a `__proto__` key must stay data, not become the prototype.
+  for (const [k, v] of Object.entries(value))
+    if (v !== null) Object.defineProperty(out, k, { value: dropNulls(v), enumerable: true, writable: true, configurable: true })
   return out
 }
 
