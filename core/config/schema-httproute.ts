@@ -9,7 +9,7 @@
  * const route = httpRouteSchema.parse(yamlDoc) // typed HTTPRoute, defaults applied
  */
 import * as z from 'zod'
-import type { BackendObjectReference, HTTPRoute, HTTPRouteFilter, HTTPRouteRule } from './types.js'
+import type { HTTPRoute, HTTPRouteFilter, HTTPRouteRule } from './types.js'
 import { durationText, intIn, rejectDuplicates, sectionName, dnsSubdomain } from './schema-common.js'
 import { parseDuration } from './duration.js'
 import { hostname } from './schema-hostname.js'
@@ -82,9 +82,13 @@ function inNamespace<R extends { namespace?: string | undefined }>(ref: R, ns: s
   return { ...ref, namespace: ref.namespace ?? ns }
 }
 
+/**
+ * Fills the mirror targets' namespace. The filter schema already types it as the
+ * final `HTTPRouteFilter` (namespace required), but until here it may be missing.
+ */
 function filtersIn(filters: HTTPRouteFilter[], ns: string): HTTPRouteFilter[] {
   return filters.map((f) =>
-    f.type === 'RequestMirror' ? { ...f, requestMirror: { ...f.requestMirror, backendRef: inNamespace(f.requestMirror.backendRef as BackendObjectReference, ns) } } : f,
+    f.type === 'RequestMirror' ? { ...f, requestMirror: { ...f.requestMirror, backendRef: inNamespace(f.requestMirror.backendRef, ns) } } : f,
   )
 }
 
