@@ -1,0 +1,123 @@
+/**
+ * @module
+ * Write a ProxyResponse to a node:http or node:http2 (compat) response. Streamed
+ * bodies are copied chunk by chunk with backpressure: listeners are module-level
+ * functions that find their partner stream through a symbol, so a response costs
+ * no closures (what `pipe()` and `pipeline()` allocate per call).
+ *
+ * Failure either side ends both: the client going away destroys the upstream body
+ * (which releases or closes the upstream connection), and an upstream body that
+ * errors mid-stream aborts the client response (HTTP/1.1: the connection is closed
+ * before the terminating chunk or the promised length; HTTP/2: RST_STREAM), so the
+ * client can never mistake a truncated body for a complete one.
+ *
+ * @example
+ * writeResponse(res, { status: 200, headers: { 'content-type': 'text/plain' }, body: 'hello\n' })
+ */
+import type { ServerResponse } from 'node:http'
+import type { Http2ServerResponse } from 'node:http2'
+import { Readable } from 'node:stream'
+import { stripHopByHop } from '../../core/http/hop-by-hop.js'
+import type { ProxyResponse } from '../../core/http/view.js'
+
+export type NodeResponse = ServerResponse | Http2ServerResponse
+
+const kRes = Symbol('weft.downstream')
+const kBody = Symbol('weft.upstreamBody')
+type Linked = { [kRes]: NodeResponse; [kBody]: Readable }
+
+/**
+ * Send `r` on `res`. Hop-by-hop fields are removed from `r.headers` (HTTP/2 forbids
+ * them); arrays (set-cookie) stay one field line per value. A string or byte body
+ * gets an exact Content-Length. Throws only if node rejects the head (an invalid
+ * header value); the streamed body, if any, has been destroyed by then.
+ */
+export function writeResponse(res: NodeResponse, r: ProxyResponse): void {
+  const headers = r.headers
+  let body = r.body
+  if (body !== null && body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) {
+    body = toReadable(body)
+  }
+  if (isClosed(res)) {
+    // The client is gone (its 'close' has fired and will not fire again): nothing to
+    // send, but the upstream body must still be released.
+    if (body instanceof Readable) body.destroy()
+    return
+  }
+  try {
+    stripHopByHop(headers)
+    if (typeof body === 'string' || body instanceof Uint8Array) {
+      headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength)
+    } else if ((body === null || body === undefined) && headers['content-length'] === undefined && mayHaveBody(r.status)) {
+      // Without a length node would frame an empty HTTP/1.1 body as chunked.
+      headers['content-length'] = '0'
+    }
+    // writeHead(status, object) stores the object as the header list without copying (HTTP/1.1).
+    ;(res as ServerResponse).writeHead(r.status, headers as Record<string, string | string[]>)
+  } catch (err) {
+    if (body instanceof Readable) body.destroy()
+    throw err
+  }
+  if (body === null || body === undefined) res.end()
+  else if (typeof body === 'string' || body instanceof Uint8Array) (res as ServerResponse).end(body)
+  else pipeBody(body as Readable, res)
+}
+
+function pipeBody(body: Readable, res: NodeResponse): void {
+  if (body.destroyed) {
+    // It failed between the response head and now; its 'error' was already emitted.
+    res.destroy(body.errored ?? new Error('upstream body closed before it was read'))
+    return
+  }
+  const b = body as Readable & Linked
+  const r = res as NodeResponse & Linked
+  b[kRes] = res
+  r[kBody] = body
+  b.on('data', onBodyData)
+  b.on('end', onBodyEnd)
+  b.on('error', onBodyError)
+  r.on('drain', onResDrain)
+  r.on('close', onResClose)
+}
+
+function onBodyData(this: Readable & Linked, chunk: Buffer): void {
+  if (!(this[kRes] as ServerResponse).write(chunk)) this.pause()
+}
+
+function onResDrain(this: NodeResponse & Linked): void {
+  this[kBody].resume()
+}
+
+function onBodyEnd(this: Readable & Linked): void {
+  this[kRes].end()
+}
+
+function onBodyError(this: Readable & Linked, err: Error): void {
+  // Abort, never end: ending would turn a truncated body into a valid-looking one.
+  this[kRes].destroy(err)
+}
+
+function onResClose(this: NodeResponse & Linked): void {
+  const body = this[kBody]
+  if (!body.readableEnded) body.destroy()
+}
+
+/** True once the downstream connection or stream has closed. */
+function isClosed(res: NodeResponse): boolean {
+  if ('stream' in res) return res.stream.destroyed || res.stream.closed
+  // node sets `destroyed` on a ServerResponse when its socket closes before it finished.
+  return res.destroyed
+}
+
+function mayHaveBody(status: number): boolean {
+  return status >= 200 && status !== 204 && status !== 304
+}
+
+/** A Web ReadableStream (a stage may build one) becomes a node stream; node Readables pass through. */
+function toReadable(body: unknown): Readable {
+  if (body instanceof Readable) return body
+  if (typeof (body as { getReader?: unknown }).getReader === 'function') {
+    return Readable.fromWeb(body as Parameters<typeof Readable.fromWeb>[0])
+  }
+  throw new TypeError('response body must be null, a string, a Uint8Array, a node Readable or a ReadableStream')
+}
