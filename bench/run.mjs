@@ -50,6 +50,7 @@ const USAGE = `usage: node bench/run.mjs [options]
   --upstream nginx|node  upstream server (default nginx; node if nginx cannot be installed)
   --note TEXT            a note to print in RESULTS.md (e.g. about machine load)
   --no-results-md        do not rewrite bench/RESULTS.md (results.json is still written)
+  --render-only          rewrite bench/RESULTS.md from bench/out/results.json, run nothing
   --help`
 
 let args
@@ -64,6 +65,7 @@ try {
       upstream: { type: 'string', default: 'nginx' },
       note: { type: 'string' },
       'no-results-md': { type: 'boolean', default: false },
+      'render-only': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   }).values
@@ -549,14 +551,17 @@ function decision(sum) {
     lines.push(`**These figures do not support undici as the Node data path:** ${by[best].label} costs ${f1(cpu(best))} µs/request against ${f1(cpu(undici))} µs for undici ${variant} (more than 10% apart). Re-run on a quiet machine before deciding; if it holds, the Node adapter should forward with ${by[best].label}.`)
   }
   const other = undici === 'undici-stream' ? 'undici-request' : 'undici-stream'
-  if (cpu(other) != null) lines.push(`${undici === 'undici-stream' ? '`Pool.request`' : '`Pool.stream`'} costs ${f1(cpu(other))} µs (${ratio(cpu(other), cpu(undici))}); ${undici === 'undici-stream' ? '`Pool.stream` writes the upstream body straight into the node:http response with no intermediate Readable, which is why the adapter uses it for the common case and keeps `Pool.request` for stages that must read the response body' : '`Pool.request` is the simpler API and measured cheaper here, so the adapter uses it'}.`)
+  if (cpu(other) != null) lines.push(`${undici === 'undici-stream' ? '`Pool.request`' : '`Pool.stream`'} costs ${f1(cpu(other))} µs (${ratio(cpu(other), cpu(undici))}); ${undici === 'undici-stream' ? '`Pool.request` adds a promise and an intermediate body Readable per call, so the adapter drives undici at the `Pool.stream`/`dispatch` level, writing the upstream body straight into the node:http response' : '`Pool.request` is the simpler API and measured cheaper here, so the adapter uses it'}.`)
   if (cpu('node-http') != null && best !== 'node-http') lines.push(`node:http's own \`http.request\` with a keep-alive Agent costs ${f1(cpu('node-http'))} µs (${ratio(cpu('node-http'), cpu(undici))}); undici also gives per-origin pools with explicit connection limits and headers/body timeouts that the timeout, retry and circuit-breaking stages need, and it is the client Node's own \`fetch\` is built on.`)
   else if (cpu('node-http') != null) lines.push('undici is preferred over `http.request` at equal cost for its per-origin pools with explicit connection limits and headers/body timeouts, which the timeout, retry and circuit-breaking stages need.')
   if (cpu('hono-fetch') != null) lines.push(`Building Web \`Request\`/\`Response\` objects per hop (hono on \`@hono/node-server\` forwarding with \`fetch\`) costs ${f1(cpu('hono-fetch'))} µs per request, ${ratio(cpu('hono-fetch'), cpu(undici))} the undici path, at ${ratio(by['hono-fetch'].rps, by[undici].rps)} its throughput: that is why the core does not use Web objects as its request type, and only the Bun/Deno/Workers adapters (where those objects are native) back the view with them.`)
   if (cpu('http-proxy') != null) lines.push(`node http-proxy, the usual Node reverse proxy, costs ${f1(cpu('http-proxy'))} µs (${ratio(cpu('http-proxy'), cpu(undici))} the undici path).`)
   if (cpu('weft') != null) {
     const d = cpu('weft') - cpu(undici)
-    lines.push(`\`weft gateway\` itself (routing, stages, telemetry on top of the same kind of data path) costs ${f1(cpu('weft'))} µs per request: ${d >= 0 ? `${f1(d)} µs above` : `${f1(-d)} µs below`} the bare undici candidate and ${ratio(cpu('weft'), cpu('http-proxy'))} http-proxy.`)
+    const near = Math.abs(d) <= cpu(undici) * 0.1
+    lines.push(`\`weft gateway\` itself (node:http and undici pools underneath, plus routing, stages and telemetry) costs ${f1(cpu('weft'))} µs per request at ${f0(by.weft.rps)} req/s: ` +
+      (near ? `about the same as the bare undici candidate (${d >= 0 ? '+' : '−'}${f1(Math.abs(d))} µs, within noise)` : `${f1(Math.abs(d))} µs ${d >= 0 ? 'above' : 'below'} the bare undici candidate (${ratio(cpu('weft'), cpu(undici))})`) +
+      (cpu('http-proxy') != null ? ` and ${ratio(cpu('weft'), cpu('http-proxy'))} http-proxy's CPU at ${ratio(by.weft.rps, by['http-proxy'].rps)} its throughput` : '') + '.')
   }
   return lines.join(' ')
 }
@@ -619,6 +624,13 @@ function resultsMd(report) {
 // ---------------------------------------------------------------- main
 
 async function main() {
+  if (args['render-only']) {
+    const report = JSON.parse(readFileSync(join(BENCH, 'out', 'results.json'), 'utf8'))
+    report.summary = summarize(report.samples)
+    writeFileSync(join(BENCH, 'RESULTS.md'), resultsMd(report))
+    log('rewrote bench/RESULTS.md from bench/out/results.json')
+    return
+  }
   ensureTools()
   const notes = []
   if (args.note) notes.push(args.note)
