@@ -55,9 +55,16 @@ export async function runGateway(opts: GatewayOptions) {
   }
   const listeners = new ListenerSet(opts.address, handler, () => store.current?.compiled.ports, log)
 
-  /** Load, validate and compile everything; throws ConfigRejected with every issue. */
-  const build = async (): Promise<GatewaySnapshot> => {
+  // The files as last tried: a watcher event (or the stat poll) for unchanged contents
+  // must not build, count or log a second swap or rejection.
+  let lastTried = ''
+
+  /** Load, validate and compile everything; throws ConfigRejected with every issue. Undefined: nothing changed. */
+  const build = async (): Promise<GatewaySnapshot | undefined> => {
     const files = await readConfigFiles(opts.configFiles).catch((err: Error) => { throw new ConfigRejected(err.message) })
+    const contents = JSON.stringify(files)
+    if (contents === lastTried) return undefined
+    lastTried = contents
     const loaded = loadConfig(files)
     if (!loaded.ok) throw new ConfigRejected(formatIssues(loaded.issues))
     try {
@@ -76,7 +83,7 @@ export async function runGateway(opts: GatewayOptions) {
     for (const w of snap.compiled.warnings) log(`warning: ${w}`)
   }
 
-  await activate(await build())
+  await activate((await build())!)
   log(`serving Gateway ${opts.gatewayRef}, config version ${version}`)
 
   let reloading: Promise<void> = Promise.resolve()
@@ -84,6 +91,7 @@ export async function runGateway(opts: GatewayOptions) {
     reloading = reloading.then(async () => {
       try {
         const snap = await build()
+        if (!snap) return
         await activate(snap)
         log(`config reloaded: version ${version}`)
       } catch (err) {

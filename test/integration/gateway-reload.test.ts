@@ -93,7 +93,7 @@ describe('config reload', () => {
     expect(stats.rejections).toBe(1)
     expect(stats.version).toBe(before.version)
     // Both problems are reported, each with the file, document and field path.
-    expect(stats.lastError).toMatch(/document 3.*weight/s)
+    expect(stats.lastError).toMatch(/document 2.*weight/s)
     expect(stats.lastError).toMatch(/document 5.*spec\.rules\[0\]\.matches\[0\]\.path\.value/s)
     expect(gw.output()).toContain('still serving version')
     const r = await fetch(`http://127.0.0.1:${port}/`)

@@ -18,7 +18,10 @@ function chunks(total: number): Readable {
   let sent = 0
   return new Readable({
     read() {
-      if (sent >= total) return this.push(null)
+      if (sent >= total) {
+        this.push(null)
+        return
+      }
       const n = Math.min(CHUNK.length, total - sent)
       sent += n
       this.push(n === CHUNK.length ? CHUNK : CHUNK.subarray(0, n))
