@@ -34,7 +34,10 @@ spec:
 
 beforeAll(async () => {
   for (const name of ['a', 'b']) {
-    const s = createServer((_req, res) => res.end(name))
+    const s = createServer((req, res) => {
+      if (req.url === '/slow') setTimeout(() => res.end(name), 800)
+      else res.end(name)
+    })
     await new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok))
     upstreams.push(s)
     ports.push((s.address() as { port: number }).port)
@@ -83,6 +86,18 @@ describe('config reload', () => {
     expect(seen.size).toBeGreaterThan(3)
   })
 
+  it('Should finish a request in flight on the config it started with', async () => {
+    const before = (await (await gw.admin('/stats')).json()) as { version: number }
+    const inFlight = fetch(`http://127.0.0.1:${port}/slow`)
+    await new Promise((r) => setTimeout(r, 200)) // the request is now waiting on the upstream
+    await gw.rewrite(config(before.version + 1))
+    const fresh = await fetch(`http://127.0.0.1:${port}/`)
+    expect(fresh.headers.get('x-config')).toBe(`v${before.version + 1}`)
+    const old = await inFlight
+    expect(old.status).toBe(200)
+    expect(old.headers.get('x-config')).toBe(`v${before.version}`)
+  })
+
   it('Should reject a bad config with every error and keep serving the old one', async () => {
     const before = (await (await gw.admin('/config')).json()) as { version: number }
     const bad = config(99)
@@ -98,9 +113,9 @@ describe('config reload', () => {
     expect(gw.output()).toContain('still serving version')
     const r = await fetch(`http://127.0.0.1:${port}/`)
     expect(r.status).toBe(200)
-    expect(r.headers.get('x-config')).toBe('v21')
+    expect(r.headers.get('x-config')).toBe('v22')
     const metrics = await (await gw.admin('/metrics')).text()
     expect(metrics).toMatch(/^weft_config_rejections_total 1$/m)
-    expect(metrics).toMatch(/^weft_config_swaps_total 21$/m)
+    expect(metrics).toMatch(/^weft_config_swaps_total 22$/m)
   })
 })
