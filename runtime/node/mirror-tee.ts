@@ -15,6 +15,10 @@ import { pipeline, Readable, Transform, type TransformCallback } from 'node:stre
 export function teeForMirror(source: Readable, limit: number): { primary: Readable; copy: Readable } {
   const copy = new MirrorBody()
   const primary = new MirrorTee(copy, limit)
+  // Their failures are reported through the requests that read them; an 'error' event
+  // arriving after a request stopped listening must not become an uncaught exception.
+  copy.on('error', ignore)
+  primary.on('error', ignore)
   // pipeline: a client that aborts the upload ends both copies with the error.
   pipeline(source, primary, ignore)
   return { primary, copy }
@@ -44,12 +48,16 @@ class MirrorTee extends Transform {
   }
 
   override _flush(cb: TransformCallback): void {
+    // The copy is complete: from here on it belongs to the mirror's request alone
+    // (this tee's own destroy after it ends must not touch it).
     this.copy?.push(null)
+    this.copy = null
     cb()
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    if (this.copy !== null && !this.copy.readableEnded) this.copy.destroy(err ?? new Error('request body aborted'))
+    // Destroyed before the source ended: the copy is incomplete and must fail too.
+    if (this.copy !== null) this.copy.destroy(err ?? new Error('request body aborted'))
     this.copy = null
     cb(err)
   }

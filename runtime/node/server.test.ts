@@ -43,7 +43,9 @@ let slowSeen: IncomingMessage | undefined
 beforeAll(async () => {
   origin = createServer((req, res) => {
     const url = req.url ?? '/'
-    if (url.startsWith('/upload')) {
+    if (url === '/upload-reset') {
+      req.once('data', () => req.socket.destroy())
+    } else if (url.startsWith('/upload')) {
       let n = 0
       req.on('data', (d: Buffer) => (n += d.length))
       req.on('end', () => res.end(String(n)))
@@ -274,6 +276,20 @@ describe('listen + createNodeUpstream (HTTP/1.1)', () => {
     })
     expect(outcome).toBe('aborted')
     expect((await get('/echo/after-reset')).status).toBe(200)
+  })
+
+  it('Should survive an upstream that fails in the middle of an upload', async () => {
+    const outcome = await new Promise<string>((resolve) => {
+      const req = httpRequest({ host: '127.0.0.1', port: proxy.port, path: '/upload-reset', method: 'POST', agent: false }, (res) => {
+        res.resume()
+        res.on('end', () => resolve(`status ${res.statusCode}`))
+        res.on('error', () => resolve('aborted'))
+      })
+      req.on('error', () => resolve('aborted'))
+      chunks(8 * MB).pipe(req)
+    })
+    expect(['status 502', 'aborted']).toContain(outcome)
+    expect((await get('/echo/after-upload-reset')).status).toBe(200)
   })
 
   it('Should cancel the upstream request when the client goes away before the response', async () => {

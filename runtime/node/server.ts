@@ -21,7 +21,7 @@
  * await l.close()
  */
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http'
-import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2'
+import { constants, createSecureServer, type Http2ServerRequest, type Http2ServerResponse, type Http2Session, type ServerHttp2Stream } from 'node:http2'
 import type { Server } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { SecureContext } from 'node:tls'
@@ -157,6 +157,7 @@ async function serve(s: State, req: NodeRequest, res: NodeResponse): Promise<voi
   try {
     const pr = toProxyRequest(req, s.scheme, s.port)
     linkDownstream(pr, res)
+    if (pr.body !== null && 'stream' in res) res.stream.once('finish', onH2ResponseSent)
     const r = await s.handler(pr, s.signals ? downstreamSignal(res) : undefined)
     // While draining, HTTP/1.1 responses close their connection instead of keeping it.
     if (s.drainer.closing && !('stream' in res)) res.shouldKeepAlive = false
@@ -164,6 +165,23 @@ async function serve(s: State, req: NodeRequest, res: NodeResponse): Promise<voi
   } catch (err) {
     sendError(s, res, err)
   }
+}
+
+/**
+ * HTTP/2: a request body nobody reads any more (undici gave up on it when the upstream
+ * failed mid-upload) holds the stream open once the response is complete: the client
+ * stalls on flow control and the session never drains. RST_STREAM(NO_ERROR) after a
+ * complete response tells it to stop sending (RFC 9113 §8.1). Checked a turn later:
+ * node closes streams whose body was simply never read by itself, and closing a
+ * stream from inside its own 'finish' left the session unable to close.
+ * HTTP/1.1 needs nothing: node discards an unread body, or closes the connection.
+ */
+function onH2ResponseSent(this: ServerHttp2Stream): void {
+  setImmediate(stopUnreadUpload, this)
+}
+
+function stopUnreadUpload(stream: ServerHttp2Stream): void {
+  if (!stream.closed && !stream.destroyed && !stream.readableEnded) stream.close(constants.NGHTTP2_NO_ERROR)
 }
 
 /** The last resort: a typed error keeps its status and code, anything else is a 500 and reported. */

@@ -123,6 +123,9 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
       this.settled = true
       this.reject(mapped)
     } else if (this.body !== null && !this.body.destroyed) {
+      // A body nobody listens to (a stage dropped the response) must not turn this
+      // error into an uncaught exception; a later reader still sees it (`errored`).
+      if (this.body.listenerCount('error') === 0) this.body.on('error', noop)
       this.body.destroy(mapped)
     }
   }
@@ -139,6 +142,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.downstream = undefined
   }
 }
+
+function noop(): void {}
 
 function onDownstreamClose(this: NodeResponse & { [kCall]?: UpstreamCall | null }): void {
   const call = this[kCall]

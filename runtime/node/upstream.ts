@@ -51,6 +51,8 @@ export interface NodeUpstream extends Upstream {
   readonly stats: UpstreamStats
 }
 
+function ignore(): void {}
+
 export function createNodeUpstream(opts: NodeUpstreamOptions = {}): NodeUpstream {
   const limits: CallLimits = { headersTimeout: opts.headersTimeout ?? 300_000, bodyTimeout: opts.bodyTimeout ?? 300_000 }
   const poolOptions: Pool.Options = {
@@ -88,6 +90,11 @@ export function createNodeUpstream(opts: NodeUpstreamOptions = {}): NodeUpstream
       const call = new UpstreamCall(endpoint, signal, limits)
       const downstream = downstreamOf(req)
       if (downstream !== undefined) call.watch(downstream)
+      const body = req.body
+      // undici destroys a request body with the error when the upstream fails mid-upload,
+      // after removing its own listeners: without one, a plain Readable (an HTTP/2
+      // request, a stage's body) would throw it as an uncaught exception.
+      if (body instanceof Readable && body.listenerCount('error') === 0) body.on('error', ignore)
       const headers = req.headers
       // node already answered `Expect: 100-continue` to the client; undici refuses the field.
       if (headers.expect !== undefined) delete headers.expect
@@ -96,7 +103,7 @@ export function createNodeUpstream(opts: NodeUpstreamOptions = {}): NodeUpstream
           path: req.query === '' ? req.path : req.path + '?' + req.query,
           method: req.method as Dispatcher.HttpMethod,
           headers: headers as Record<string, string | string[]>,
-          body: req.body as Readable | string | Uint8Array | null,
+          body: body as Readable | string | Uint8Array | null,
         },
         call,
       )
