@@ -51,7 +51,7 @@ if (process.argv[2] === INSIDE) {
     console.error(
       [
         'npm test: cannot create a private network namespace for the tests.',
-        'The Gateway API conformance test binds ports 80, 443 and 8080 on 127.0.0.x, and does so',
+        'The Gateway API conformance test binds ports 80, 443, 8080 and 8090 on 127.0.x.y, and does so',
         'only inside its own network namespace, never on the host. Either:',
         '  - run as root (sudo npm test), which uses `unshare --net`; or',
         '  - enable unprivileged user namespaces so `unshare -rn` works',

@@ -80,8 +80,10 @@ export function checkResponse(c: Case, res: Received, opts: CheckOptions): strin
     }
     if (opts.expectPath !== undefined && echo.path !== opts.expectPath) problems.push(`path seen by the backend: expected ${q(opts.expectPath)}, got ${q(echo.path)}`)
     if (e.host !== undefined && echo.host !== e.host) problems.push(`Host seen by the backend: expected ${q(e.host)}, got ${q(echo.host)}`)
-    // Convention: with no explicit expectation, the request's own headers reach the backend unchanged.
-    const wanted = e.headers ?? opts.sentHeaders ?? {}
+    // Convention: with no explicit expectation, the request's own headers reach the backend
+    // unchanged (except those the case expects removed).
+    const absent = new Set((e.absentHeaders ?? []).map((h) => h.toLowerCase()))
+    const wanted = e.headers ?? Object.fromEntries(Object.entries(opts.sentHeaders ?? {}).filter(([k]) => !absent.has(k.toLowerCase())))
     for (const [name, value] of Object.entries(wanted)) {
       const got = echoHeader(echo.headers, name)
       if (got.joined !== value) {

@@ -40,6 +40,10 @@ export interface GatewayProcess {
   output(): string
   /** The command line, for failure messages. */
   command: string
+  /** How the process ended (`code 1`, `signal SIGKILL`), or undefined while it runs. */
+  exitStatus(): string | undefined
+  /** Wait up to `ms` for the process to exit (after a refused or reset connection, to report a crash as one). */
+  waitForExit(ms: number): Promise<void>
   configVersion(): Promise<number>
   /** Poll `/config` until its version is above `version`; throws with the gateway's output after `timeoutMs`. */
   waitForVersionAbove(version: number, timeoutMs?: number): Promise<number>
@@ -116,6 +120,8 @@ export async function startGateway(opts: { configFile: string; gateway: string; 
     pid: proc.pid!,
     command,
     output: () => out,
+    waitForExit: async (ms) => void (await Promise.race([exited, sleep(ms)])),
+    exitStatus: () => (proc.exitCode !== null ? `code ${proc.exitCode}` : proc.signalCode !== null ? `signal ${proc.signalCode}` : undefined),
     configVersion,
     async waitForVersionAbove(version, timeoutMs = 10_000) {
       const until = Date.now() + timeoutMs

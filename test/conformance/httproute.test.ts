@@ -5,8 +5,10 @@
  *
  * Per suite: one config file (the environment's Namespaces, the TLS Secret, a Service
  * per echo backend, then the suite's Gateways, HTTPRoutes and ReferenceGrants
- * verbatim), one gateway process per Gateway on 127.0.0.1, 127.0.0.2, … with the
- * manifests' own ports (80, 443, 8080, 8090), and one `it` per case, in order.
+ * verbatim), one gateway process per Gateway, each on its own loopback address
+ * (127.0.k.1, 127.0.k.2, … for the k-th suite) with the manifests' own ports (80, 443,
+ * 8080, 8090), and one `it` per case, in order. Suites run one at a time; the next
+ * suites' gateways start while one runs.
  * Status-only suites (no traffic) check that the config loads and the gateway starts,
  * and that the route they declare unattached serves nothing.
  *
@@ -27,6 +29,8 @@ import { selfSignedCertificate } from './tls.js'
 import { startEchoBackends } from '../fakes/echo-backend.js'
 
 const data = loadCases()
+/** How many later suites start their gateways while one suite runs. */
+const PREFETCH = 2
 const inNetns = process.env.WEFT_TEST_NETNS === '1'
 
 /** Every hostname an https case or HTTPS listener uses goes into the certificate. */
@@ -47,11 +51,11 @@ function tlsNames(suites: Suite[]): string[] {
   return [...names]
 }
 
-function caseTitle(s: Suite, i: number, c: Case): string {
+function caseTitle(s: Suite, block: number, i: number, c: Case): string {
   const gwIndex = s.gateways.findIndex((g) => refOf(g) === c.gateway)
   const scheme = c.request.scheme ?? 'http'
   const port = c.request.port ?? (scheme === 'https' ? 443 : 80)
-  const host = c.request.host ?? (port === (scheme === 'https' ? 443 : 80) ? gatewayAddress(gwIndex) : `${gatewayAddress(gwIndex)}:${port}`)
+  const host = c.request.host ?? (port === (scheme === 'https' ? 443 : 80) ? gatewayAddress(block, gwIndex) : `${gatewayAddress(block, gwIndex)}:${port}`)
   const extras = [
     scheme === 'https' ? 'https' : undefined,
     c.request.protocol === 'HTTP/2' ? 'h2' : undefined,
@@ -66,7 +70,7 @@ if (!inNetns) {
   describe('httproute conformance', () => {
     it('runs only inside the private network namespace of `npm test`', () => {
       throw new Error(
-        'The conformance test binds ports 80, 443, 8080 and 8090 on 127.0.0.x and must run in its own network namespace.\n' +
+        'The conformance test binds ports 80, 443, 8080 and 8090 on 127.0.x.y and must run in its own network namespace.\n' +
           'Run it with `npm test -- test/conformance` (root, or unprivileged user namespaces), which sets WEFT_TEST_NETNS=1 inside `unshare --net`.\n' +
           'If you made the namespace yourself (e.g. `ip netns exec`), set WEFT_TEST_NETNS=1.',
       )
@@ -106,13 +110,22 @@ if (!inNetns) {
     }
   })
 
-  for (const suite of data.suites) {
-    if (DEFERRED_SUITES.has(suite.name)) continue
-    const run = new SuiteRun(suite, getShared)
+  // Suites run one after the other; while one runs, the gateways of the next
+  // PREFETCH suites start (each suite has its own addresses), which hides most of the
+  // gateways' start-up time.
+  const runs = data.suites.filter((s) => !DEFERRED_SUITES.has(s.name)).map((s, k) => new SuiteRun(s, k + 1, getShared))
+  const startWithNext = (k: number) => {
+    for (const next of runs.slice(k + 1, k + 1 + PREFETCH)) void next.start()
+    return runs[k]!.start()
+  }
+  afterAll(() => Promise.all(runs.map((r) => r.stop()))) // also those a -t filter skipped after prefetching
+
+  for (const [k, run] of runs.entries()) {
+    const suite = run.suite
 
     if (suite.statusOnly) {
       describe(`${suite.name} (status only, no traffic upstream)`, () => {
-        beforeAll(() => run.start())
+        beforeAll(() => startWithNext(k))
         afterAll(() => run.stop())
         it(`${suite.name}: the config loads and every gateway starts`, () => {
           if (run.startError) throw run.startError
@@ -136,10 +149,10 @@ if (!inNetns) {
     }
 
     describe(suite.name, () => {
-      beforeAll(() => run.start())
+      beforeAll(() => startWithNext(k))
       afterAll(() => run.stop())
       suite.cases.forEach((c, i) => {
-        const title = caseTitle(suite, i, c)
+        const title = caseTitle(suite, run.block, i, c)
         it(title, () => run.runCase(i, c, title))
       })
     })

@@ -1,12 +1,13 @@
 /**
  * @module
  * One conformance suite against real gateways: write its config file, start one
- * `weft gateway` per Gateway (127.0.0.1, 127.0.0.2, … in suite order), run its cases
- * in order (preconditions, the request, then mirror / distribution / invariant
- * checks), and stop the gateways.
+ * `weft gateway` per Gateway, each on its own loopback address (suite k's Gateways on
+ * 127.0.k.1, 127.0.k.2, … in suite order, so the next suites' gateways can start while
+ * this one runs), run its cases in order (preconditions, the request, then mirror /
+ * distribution / invariant checks), and stop the gateways.
  *
  * @example
- * const run = new SuiteRun(suite, shared)
+ * const run = new SuiteRun(suite, 3, shared)
  * await run.start()            // never throws: a start failure fails each case with its cause
  * await run.runCase(0, suite.cases[0], title)
  * await run.stop()
@@ -30,8 +31,8 @@ export interface Shared {
   tls: TlsMaterial
 }
 
-/** Loopback address of the i-th Gateway of a suite. */
-export const gatewayAddress = (i: number) => `127.0.0.${i + 1}`
+/** Loopback address of the i-th Gateway of the suite in address block `block` (1..254). */
+export const gatewayAddress = (block: number, i: number) => `127.0.${block}.${i + 1}`
 
 /** Most distribution tries to make, whatever the data allows (upstream: 5 or 10), to bound the run time. */
 const MAX_TRIES = 5
@@ -44,22 +45,30 @@ export class SuiteRun {
   readonly gateways = new Map<string, GatewayProcess>()
   readonly clients = new Map<string, GatewayClient>()
   startError?: Error
+  private starting?: Promise<void>
 
   constructor(
     readonly suite: Suite,
+    /** This suite's address block: its Gateways listen on 127.0.<block>.1, .2, … */
+    readonly block: number,
     private readonly shared: () => Shared,
   ) {}
 
-  /** Start every gateway of the suite; a failure is kept in `startError` for the cases to report. */
-  async start(): Promise<void> {
+  /** Start every gateway of the suite (once; later calls wait for the same start). Never rejects: a failure is kept in `startError` for the cases to report. */
+  start(): Promise<void> {
+    this.starting ??= this.doStart()
+    return this.starting
+  }
+
+  private async doStart(): Promise<void> {
     try {
       const { tls } = this.shared()
       this.dir = await mkdtemp(join(tmpdir(), `weft-conformance-${this.suite.name}-`))
       this.configFile = join(this.dir, 'gateway.yaml')
       await this.writeConfig()
-      this.suite.gateways.forEach((g, i) => this.clients.set(refOf(g), new GatewayClient(gatewayAddress(i), tls.certPem)))
+      this.suite.gateways.forEach((g, i) => this.clients.set(refOf(g), new GatewayClient(gatewayAddress(this.block, i), tls.certPem)))
       const started = await Promise.allSettled(
-        this.suite.gateways.map((g, i) => startGateway({ configFile: this.configFile!, gateway: refOf(g), address: gatewayAddress(i) })),
+        this.suite.gateways.map((g, i) => startGateway({ configFile: this.configFile!, gateway: refOf(g), address: gatewayAddress(this.block, i) })),
       )
       for (const s of started) if (s.status === 'fulfilled') this.gateways.set(s.value.gateway, s.value)
       const failed = started.filter((s): s is PromiseRejectedResult => s.status === 'rejected')
@@ -70,6 +79,7 @@ export class SuiteRun {
   }
 
   async stop(): Promise<void> {
+    await this.starting
     for (const c of this.clients.values()) c.close()
     await Promise.all([...this.gateways.values()].map((g) => g.stop()))
     this.gateways.clear()
@@ -112,9 +122,14 @@ export class SuiteRun {
     const mark = echo.requests.mark()
     const res = await client.send(c.request, path)
     const forwarded = echo.requests.since(mark)
+    if (res.status === 0) await gw.waitForExit(300)
     const problems = checkResponse(c, res, { expectPath, sentHeaders: c.request.headers, forwarded })
     const fail = (ps: string[], r: Received | null = res, extra?: string): never => {
-      const output = r?.status === 0 || /5\d\d/.test(String(r?.status)) ? `  gateway ${gw.gateway} output (last lines):\n${lastLines(gw.output(), 15)}` : undefined
+      const exited = gw.exitStatus()
+      const output =
+        exited !== undefined || r?.status === 0 || /5\d\d/.test(String(r?.status))
+          ? `  gateway ${gw.gateway} (pid ${gw.pid}${exited !== undefined ? `, EXITED: ${exited}` : ''}) output, last lines:\n${lastLines(gw.output(), 15)}`
+          : undefined
       throw new Error(formatFailure({ title, c, res: r ?? undefined, problems: ps, extra: [extra, output].filter(Boolean).join('\n') || undefined }))
     }
     if (problems.length) fail(problems)
@@ -143,10 +158,13 @@ export class SuiteRun {
     const { client } = this.target(c)
     const out: Received[] = []
     let next = 0
+    let dead = false
     const worker = async () => {
-      while (next < n) {
+      while (next < n && !dead) {
         next++
-        out.push(await client.send(c.request, path))
+        const r = await client.send(c.request, path)
+        out.push(r)
+        if (r.status === 0) dead = true // no response at all: stop rather than wait out every request
       }
     }
     await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker))
