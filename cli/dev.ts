@@ -12,7 +12,6 @@ import type { Command } from 'commander'
 import { createServer, type Server } from 'node:http'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { runGateway } from '../gateway/run.js'
 import { waitForSignal } from './gateway.js'
 
 function demoApp(version: string): Promise<Server & { port: number }> {
@@ -76,6 +75,7 @@ export function devCommand(program: Command): void {
     .option('--admin <host:port>', 'admin server', '127.0.0.1:15000')
     .option('--dir <dir>', 'where the demo config is written', '.weft/dev')
     .action(async (o: { port: string; admin: string; dir: string }) => {
+      const { runGateway } = await import('../gateway/run.js')
       const [v1, v2] = await Promise.all([demoApp('v1'), demoApp('v2')])
       const dir = resolve(o.dir)
       await mkdir(dir, { recursive: true })

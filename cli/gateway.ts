@@ -7,7 +7,6 @@
  * weft gateway --config mesh.yaml --gateway default/edge --address 127.0.0.1 --admin 127.0.0.1:15000
  */
 import type { Command } from 'commander'
-import { runGateway, ConfigRejected } from '../gateway/run.js'
 import { UsageError } from './host-port.js'
 
 export function gatewayCommand(program: Command): void {
@@ -31,6 +30,8 @@ export function gatewayCommand(program: Command): void {
         )
       }
       if (!/^[^/\s]+\/[^/\s]+$/.test(o.gateway)) throw new UsageError(`--gateway ${o.gateway}: expected NAMESPACE/NAME, e.g. default/edge`)
+      // Loaded on use: the data path's modules (zod schemas, undici) cost ~0.5 s to import.
+      const { runGateway, ConfigRejected } = await import('../gateway/run.js')
       let gw: Awaited<ReturnType<typeof runGateway>>
       try {
         gw = await runGateway({ configFiles: o.config, gatewayRef: o.gateway, address: o.address, admin: o.admin })
