@@ -5,11 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServer, type Server } from 'node:http'
-import { connect } from 'node:net'
+import { connect, createServer as createTcpServer, type Server as TcpServer } from 'node:net'
 import { edgeConfig, freePort, service, startGateway, type GatewayProcess } from './gateway-process.js'
 
 let gw: GatewayProcess
 let upstream: Server
+let garbage: TcpServer
 let port: number
 
 function route(name: string, path: string, backend: string, extra = ''): string {
@@ -31,6 +32,9 @@ beforeAll(async () => {
   })
   await new Promise<void>((ok) => upstream.listen(0, '127.0.0.1', ok))
   const up = (upstream.address() as { port: number }).port
+  // A backend that answers with something that is not HTTP, then hangs up.
+  garbage = createTcpServer((sock) => sock.once('data', () => sock.end('NOT HTTP AT ALL\r\n\r\n')))
+  await new Promise<void>((ok) => garbage.listen(0, '127.0.0.1', ok))
   const closed = await freePort()
   port = await freePort()
   gw = await startGateway(
@@ -41,9 +45,11 @@ beforeAll(async () => {
       route('empty', '/empty', 'empty'),
       route('refused', '/refused', 'refused'),
       route('slow', '/slow', 'up', '      timeouts: { request: 300ms }'),
+      route('garbage', '/garbage', 'garbage'),
       service('up', [{ address: '127.0.0.1', port: up }]),
       service('empty', []),
       service('refused', [{ address: '127.0.0.1', port: closed }]),
+      service('garbage', [{ address: '127.0.0.1', port: (garbage.address() as { port: number }).port }]),
     ),
   )
 })
@@ -51,6 +57,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw?.stop()
   upstream?.close()
+  garbage?.close()
 })
 
 async function get(path: string, headers: Record<string, string> = {}) {
@@ -96,6 +103,10 @@ describe('error statuses', () => {
     const r = await get('/refused')
     expect(r).toMatchObject({ status: 502, code: 'ERR_UPSTREAM_CONNECT' })
     expect(r.body).toContain('could not connect to upstream 127.0.0.1:')
+  })
+
+  it('Should answer 502 ERR_UPSTREAM_RESET when the backend does not speak HTTP', async () => {
+    expect(await get('/garbage')).toMatchObject({ status: 502, code: 'ERR_UPSTREAM_RESET' })
   })
 
   it('Should answer 504 ERR_UPSTREAM_TIMEOUT when the request timeout expires', async () => {
