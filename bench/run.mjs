@@ -14,7 +14,7 @@
 // Writes bench/out/results.json (raw samples) and rewrites bench/RESULTS.md.
 // Every process it starts is tracked by PID and killed at the end, on error and on SIGINT.
 
-import { spawn, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
@@ -615,6 +615,11 @@ function resultsMd(report) {
     for (const s of spreadRows) L.push(`| ${s.label} | ${f0(s.rpsSpread.min)}–${f0(s.rpsSpread.max)} | ${f1(s.cpuSpread.min)}–${f1(s.cpuSpread.max)} |`)
     L.push('', '</details>', '')
   }
+  if (report.router) {
+    L.push('## Route table size', '')
+    L.push('`node bench/router.mjs` (run by this script, pinned to core ' + PROXY_CORE + '): compile a Gateway with N HTTPRoutes (a PathPrefix and a header-matched Exact rule each, over 11 hostname groups) and time listener + rule lookup for a fixed request mix. The cost per request stays flat as the table grows: hostname tables and a path-segment trie, not a scan.', '')
+    L.push(report.router.trim(), '')
+  }
   L.push('## Decision', '')
   L.push(decision(sum), '')
   L.push('The candidates are in `bench/proxies/` (one small file each, same hop-by-hop header handling from `common.mjs`).', '')
@@ -682,6 +687,14 @@ async function main() {
   }
   await stop(upstream.proc)
 
+  let router
+  try {
+    router = execFileSync('taskset', ['-c', String(PROXY_CORE), process.execPath, join(BENCH, 'router.mjs')], { encoding: 'utf8', timeout: 120_000 })
+    log(`route table size:\n${router}`)
+  } catch (err) {
+    notes.push(`bench/router.mjs failed: ${String(err.message).slice(0, 300)}`)
+  }
+
   const loadAfter = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
   const busy = Math.max(...`${loadBefore} ${loadAfter}`.split(' ').map(Number))
   if (busy > 1) notes.push(`The machine was busy (load average up to ${busy}; the benchmark itself adds about 2): other processes shared the cores, so absolute figures are noisy. Compare rows with each other, and re-run on a quiet machine for final figures.`)
@@ -693,7 +706,7 @@ async function main() {
     command: commandLine(),
     config: { duration: DURATION, warmup: WARMUP, rounds: ROUNDS, connections: CONNECTIONS, upstream: upstream.kind === 'nginx' ? 'nginx' : 'node', proxyCore: PROXY_CORE, loadCore: LOAD_CORE, clkTck: CLK_TCK },
     load: { before: loadBefore, after: loadAfter },
-    notes, summary, samples,
+    notes, summary, samples, router,
   }
   mkdirSync(join(BENCH, 'out'), { recursive: true })
   writeFileSync(join(BENCH, 'out', 'results.json'), JSON.stringify(report, null, 2) + '\n')
