@@ -40,20 +40,6 @@ export function intersectHostnames(listener: string | undefined, route: string):
 }
 
 /**
- * The wildcard patterns that could match `host`, most specific first:
- * `a.b.c.com` → `*.b.c.com`, `*.c.com`, `*.com`.
- */
-export function wildcardCandidates(host: string): string[] {
-  const out: string[] = []
-  let i = host.indexOf('.')
-  while (i !== -1 && i < host.length - 1) {
-    out.push('*' + host.slice(i))
-    i = host.indexOf('.', i + 1)
-  }
-  return out
-}
-
-/**
  * Pick the most specific entry for `host` from a table keyed by exact hostnames,
  * wildcard patterns and '' (no hostname, the fallback): exact, then wildcards with
  * the most labels, then the fallback (gateway_types.go, Listener.Hostname).
@@ -90,19 +76,4 @@ export function hostTableEntry<T>(table: HostTable<T>, hostname: string, create:
   let v = map.get(key)
   if (v === undefined) map.set(key, (v = create()))
   return v
-}
-
-/** Visit every entry of a host table whose key matches `host`, most specific first. */
-export function* matchingEntries<T>(table: HostTable<T>, host: string): Generator<T> {
-  const exact = table.exact.get(host)
-  if (exact !== undefined) yield exact
-  if (table.wildcards.size > 0) {
-    let i = host.indexOf('.')
-    while (i !== -1 && i < host.length - 1) {
-      const w = table.wildcards.get(host.slice(i))
-      if (w !== undefined) yield w
-      i = host.indexOf('.', i + 1)
-    }
-  }
-  if (table.fallback !== undefined) yield table.fallback
 }
