@@ -31,10 +31,17 @@ describe('stripHopByHop', () => {
     expect(h).toEqual({ host: 'a.example:8080' })
   })
 
-  it('Should remove HTTP/2 pseudo-headers and undefined values', () => {
-    const h: HeaderMap = { ':status': '200', ':path': '/', 'x-gone': undefined, 'x-kept': 'v' }
+  it('Should remove HTTP/2 pseudo-headers', () => {
+    const h: HeaderMap = { ':status': '200', ':path': '/', 'x-kept': 'v' }
     stripHopByHop(h)
     expect(h).toEqual({ 'x-kept': 'v' })
+  })
+
+  it('Should remove by setting undefined (absent), never adding names that were not there', () => {
+    const h: HeaderMap = { connection: 'x-a', 'x-a': '1', b: '2' }
+    stripHopByHop(h)
+    expect(Object.entries(h).filter(([, v]) => v !== undefined)).toEqual([['b', '2']])
+    expect(Object.keys(h).sort()).toEqual(['b', 'connection', 'x-a'])
   })
 
   it('Should leave a map without hop-by-hop fields untouched', () => {

@@ -19,7 +19,7 @@ import type { HeaderMap, ProxyRequest } from '../../core/http/view.js'
 
 /**
  * Build the request view. `scheme` and `port` describe the listener the request
- * arrived on. For HTTP/2 the pseudo-headers are removed from the (node-owned) headers
+ * arrived on. For HTTP/2 the pseudo-headers are cleared from the (node-owned) headers
  * object and `:authority` becomes `host`, so stages and the HTTP/1.1 upstream see one
  * shape; read `method`/`url` from the returned view, not from `req`, afterwards.
  */
@@ -89,11 +89,12 @@ function h1Host(req: IncomingMessage, headers: HeaderMap): string | undefined {
 function h2Authority(headers: HeaderMap): string | undefined {
   const pseudo = headers[':authority']
   const host = headers.host
-  if (pseudo !== undefined) delete headers[':authority']
-  if (headers[':method'] !== undefined) delete headers[':method']
-  if (headers[':path'] !== undefined) delete headers[':path']
-  if (headers[':scheme'] !== undefined) delete headers[':scheme']
-  if (headers[':protocol'] !== undefined) delete headers[':protocol']
+  // Cleared, not deleted: undefined is absent in a HeaderMap and keeps the object fast (hop-by-hop.ts).
+  if (pseudo !== undefined) headers[':authority'] = undefined
+  if (headers[':method'] !== undefined) headers[':method'] = undefined
+  if (headers[':path'] !== undefined) headers[':path'] = undefined
+  if (headers[':scheme'] !== undefined) headers[':scheme'] = undefined
+  if (headers[':protocol'] !== undefined) headers[':protocol'] = undefined
   if (typeof pseudo !== 'string') return typeof host === 'string' ? host : undefined
   if (host !== undefined && host !== pseudo) throw new BadRequest('Host header and :authority disagree')
   headers.host = pseudo

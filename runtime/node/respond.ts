@@ -18,7 +18,7 @@ import type { ServerResponse } from 'node:http'
 import type { Http2ServerResponse } from 'node:http2'
 import { Readable } from 'node:stream'
 import { stripHopByHop } from '../../core/http/hop-by-hop.js'
-import type { ProxyResponse } from '../../core/http/view.js'
+import type { HeaderMap, ProxyResponse } from '../../core/http/view.js'
 
 export type NodeResponse = ServerResponse | Http2ServerResponse
 
@@ -27,7 +27,7 @@ const kBody = Symbol('weft.upstreamBody')
 type Linked = { [kRes]: NodeResponse; [kBody]: Readable }
 
 /**
- * Send `r` on `res`. Hop-by-hop fields are removed from `r.headers` (HTTP/2 forbids
+ * Send `r` on `res`. Hop-by-hop fields are cleared from `r.headers` (HTTP/2 forbids
  * them); arrays (set-cookie) stay one field line per value. A string or byte body
  * gets an exact Content-Length. Throws only if node rejects the head (an invalid
  * header value); the streamed body, if any, has been destroyed by then.
@@ -52,8 +52,7 @@ export function writeResponse(res: NodeResponse, r: ProxyResponse): void {
       // Without a length node would frame an empty HTTP/1.1 body as chunked.
       headers['content-length'] = '0'
     }
-    // writeHead(status, object) stores the object as the header list without copying (HTTP/1.1).
-    ;(res as ServerResponse).writeHead(r.status, headers as Record<string, string | string[]>)
+    ;(res as ServerResponse).writeHead(r.status, fieldList(headers))
   } catch (err) {
     if (body instanceof Readable) body.destroy()
     throw err
@@ -61,6 +60,20 @@ export function writeResponse(res: NodeResponse, r: ProxyResponse): void {
   if (body === null || body === undefined) res.end()
   else if (typeof body === 'string' || body instanceof Uint8Array) (res as ServerResponse).end(body)
   else pipeBody(body as Readable, res)
+}
+
+/**
+ * The map as node's flat `[name, value, ...]` list, leaving out absent (undefined)
+ * entries, which node's writers reject. One pass and one array: cheaper than deleting
+ * them from the map (see hop-by-hop.ts). Arrays stay one field line per value.
+ */
+function fieldList(headers: HeaderMap): (string | string[])[] {
+  const list: (string | string[])[] = []
+  for (const name in headers) {
+    const value = headers[name]
+    if (value !== undefined) list.push(name, value)
+  }
+  return list
 }
 
 function pipeBody(body: Readable, res: NodeResponse): void {

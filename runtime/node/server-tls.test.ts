@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { connect as h2connect, type ClientHttp2Session } from 'node:http2'
-import { request as httpsRequest } from 'node:https'
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import { createSecureContext, type TLSSocket } from 'node:tls'
 import { addForwardingHeaders } from '../../core/http/forwarded.js'
 import { stripHopByHop } from '../../core/http/hop-by-hop.js'
@@ -236,6 +236,25 @@ describe('listen with tls', () => {
     } finally {
       s.close()
     }
+  })
+
+  it('Should close idle HTTP/1.1-over-TLS keep-alive connections on close', async () => {
+    const l = await listen({ address: '127.0.0.1', port: 0, tls: { SNICallback: (_n, cb) => cb(null, contexts.example), ...example }, handler: async () => textResponse(200, 'ok') })
+    const agent = new HttpsAgent({ keepAlive: true, ca: example.cert, servername: 'example.com' })
+    let socket: TLSSocket | undefined
+    await new Promise<void>((resolve, reject) => {
+      httpsRequest({ host: '127.0.0.1', port: l.port, path: '/', agent, headers: { host: 'example.com' } }, (res) => {
+        socket = res.socket as TLSSocket
+        res.resume()
+        res.on('end', resolve)
+      }).on('error', reject).end()
+    })
+    const closed = new Promise((ok) => socket!.once('close', ok))
+    const started = Date.now()
+    await l.close()
+    await closed
+    expect(Date.now() - started).toBeLessThan(2000)
+    agent.destroy()
   })
 
   it('Should send GOAWAY to HTTP/2 sessions on close and finish them', async () => {

@@ -187,6 +187,19 @@ describe('listen + createNodeUpstream (HTTP/1.1)', () => {
     expect(post.body).toBe(true)
   })
 
+  it('Should accept an HTTP/1.0 request without Host (host is then empty)', async () => {
+    const reply = statusOf(await raw('GET /view HTTP/1.0\r\n\r\n'))
+    expect(reply.status).toBe(200)
+    expect(JSON.parse(reply.body)).toMatchObject({ authority: '', host: '', httpVersion: '1.0' })
+  })
+
+  it('Should see no body for Content-Length: 0 and a body for chunked requests', async () => {
+    const empty = statusOf(await raw('POST /view HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'))
+    expect(JSON.parse(empty.body)).toMatchObject({ body: false })
+    const chunked = statusOf(await raw('POST /view HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n2\r\nhi\r\n0\r\n\r\n'))
+    expect(JSON.parse(chunked.body)).toMatchObject({ body: true })
+  })
+
   it('Should take the authority from an absolute-form target and forward it as Host', async () => {
     const res = await raw(`GET http://Proxied.Example:9000/echo/abs?x=1 HTTP/1.1\r\nHost: ignored.example\r\nConnection: close\r\n\r\n`)
     const seen = JSON.parse(statusOf(res).body) as { url: string; headers: Record<string, string> }

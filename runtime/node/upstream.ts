@@ -97,7 +97,7 @@ export function createNodeUpstream(opts: NodeUpstreamOptions = {}): NodeUpstream
       if (body instanceof Readable && body.listenerCount('error') === 0) body.on('error', ignore)
       const headers = req.headers
       // node already answered `Expect: 100-continue` to the client; undici refuses the field.
-      if (headers.expect !== undefined) delete headers.expect
+      if (headers.expect !== undefined) headers.expect = undefined
       poolFor(endpoint).dispatch(
         {
           path: req.query === '' ? req.path : req.path + '?' + req.query,
@@ -126,7 +126,7 @@ export function createNodeUpstream(opts: NodeUpstreamOptions = {}): NodeUpstream
       }
       // A copy: stages after this one may still change the primary's headers.
       const headers = { ...req.headers }
-      if (headers.expect !== undefined) delete headers.expect
+      if (headers.expect !== undefined) headers.expect = undefined
       poolFor(endpoint)
         .request({
           path: req.query === '' ? req.path : req.path + '?' + req.query,
