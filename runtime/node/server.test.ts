@@ -56,6 +56,12 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-length': '1000000' })
       res.write(Buffer.alloc(1000, 'a'))
       setTimeout(() => req.socket.destroy(), 20)
+    } else if (url === '/head') {
+      res.writeHead(200, { 'content-length': '1234', 'content-type': 'application/octet-stream' })
+      res.end()
+    } else if (url === '/not-modified') {
+      res.writeHead(304, { etag: '"v1"' })
+      res.end()
     } else if (url === '/slow') {
       slowSeen = req
     } else {
@@ -198,6 +204,50 @@ describe('listen + createNodeUpstream (HTTP/1.1)', () => {
     expect(JSON.parse(empty.body)).toMatchObject({ body: false })
     const chunked = statusOf(await raw('POST /view HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n2\r\nhi\r\n0\r\n\r\n'))
     expect(JSON.parse(chunked.body)).toMatchObject({ body: true })
+  })
+
+  it('Should relay HEAD (length kept, no body) and 304 responses', async () => {
+    const head = await get('/head', {}, 'HEAD')
+    expect(head.status).toBe(200)
+    expect(head.headers['content-length']).toBe('1234')
+    expect(head.body).toBe('')
+    const notModified = await get('/not-modified')
+    expect(notModified.status).toBe(304)
+    expect(notModified.headers.etag).toBe('"v1"')
+  })
+
+  it('Should answer Expect: 100-continue and forward the body without the Expect field', async () => {
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = netConnect(proxy.port, '127.0.0.1', () =>
+        socket.write('POST /echo/expect HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n'))
+      let data = ''
+      socket.setEncoding('latin1')
+      socket.on('data', (d: string) => {
+        if (data === '' && d.startsWith('HTTP/1.1 100')) socket.write('hello')
+        data += d
+      })
+      socket.on('close', () => resolve(data))
+      socket.on('error', reject)
+    })
+    expect(reply).toMatch(/^HTTP\/1.1 100 Continue/)
+    const seen = JSON.parse(reply.slice(reply.lastIndexOf('\r\n\r\n') + 4)) as { headers: Record<string, string> }
+    expect(seen.headers.expect).toBeUndefined()
+    expect(seen.headers['content-length']).toBe('5')
+  })
+
+  it('Should show an IPv4 client of a dual-stack listener as IPv4', async (ctx) => {
+    let l: Listening
+    try {
+      l = await listen({ address: '::', port: 0, handler: async (req) => textResponse(200, req.remoteAddress) })
+    } catch {
+      return ctx.skip() // no IPv6 here
+    }
+    try {
+      const reply = statusOf(await raw('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n', l.port))
+      expect(reply.body).toBe('127.0.0.1')
+    } finally {
+      await l.close()
+    }
   })
 
   it('Should take the authority from an absolute-form target and forward it as Host', async () => {
