@@ -2,8 +2,8 @@
  * @module
  * The link from a request view to the node response it will be written to, so the
  * Node upstream can cancel its call when the client goes away before the response
- * head arrived, without an AbortSignal per request (creating one costs 3-5 µs on
- * Node 20; a symbol property costs nothing measurable). Node-only: the core never
+ * head arrived, without an AbortSignal per request (server.ts has the numbers; a
+ * symbol property costs nothing measurable). Node-only: the core never
  * sees it, and a view without the link (built by a test, or copied) simply is not
  * cancelled this way; a caller's signal still is.
  *

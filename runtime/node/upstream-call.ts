@@ -4,7 +4,7 @@
  * response head as soon as it arrives and streams the body through a plain Readable
  * with backpressure (a full buffer pauses the upstream socket). This is leaner than
  * `pool.request()`, which wraps every call in an AsyncResource, a callback-to-promise
- * closure and a BodyReadable with fetch-style mixins (see upstream.bench.ts for the
+ * closure and a BodyReadable with fetch-style mixins (see upstream-bench.ts for the
  * numbers); the handler uses undici's core (v7 "legacy") handler methods, the ones
  * its HTTP/1.1 client calls directly, so no adapter layer sits in between.
  *
