@@ -1,86 +1,45 @@
 /**
- * Start a real `weft gateway` process for a test, and stop it by PID.
+ * A real `weft gateway` process for an integration test: its config in a temp file,
+ * started and stopped by PID through the shared runner (test/support/gateway-runner.ts),
+ * plus the admin calls these tests make.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, writeFile } from 'node:fs/promises'
-import { createServer, type AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
 import { readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort, startGateway as startRunner, type GatewayProcess as Runner } from '../support/gateway-runner.js'
 
-const BIN = new URL('../../bin/weft.js', import.meta.url).pathname
+export { freePort }
 
-export async function freePort(): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok))
-  const port = (s.address() as AddressInfo).port
-  await new Promise((ok) => s.close(ok))
-  return port
-}
-
-export interface GatewayProcess {
-  proc: ChildProcess
-  pid: number
-  adminPort: number
+export interface GatewayProcess extends Runner {
   configFile: string
-  output: () => string
   admin: (path: string) => Promise<Response>
-  /** Rewrite the config file and wait until the gateway reports a version above `after` (or a rejection). */
+  /** Rewrite the config file and wait until the gateway swapped it in or rejected it. */
   rewrite: (yaml: string) => Promise<void>
-  stop: () => Promise<void>
 }
 
 export async function startGateway(yaml: string, gatewayRef = 'default/edge'): Promise<GatewayProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'weft-gw-'))
   const configFile = join(dir, 'mesh.yaml')
   await writeFile(configFile, yaml)
-  const adminPort = await freePort()
-  const proc = spawn(process.execPath, [BIN, 'gateway', '--config', configFile, '--gateway', gatewayRef, '--address', '127.0.0.1', '--admin', `127.0.0.1:${adminPort}`], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  proc.stdout!.on('data', (d) => (out += d))
-  proc.stderr!.on('data', (d) => (out += d))
-  const admin = (path: string) => fetch(`http://127.0.0.1:${adminPort}${path}`)
-  const deadline = Date.now() + 15_000
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`weft gateway exited with ${proc.exitCode}:\n${out}`)
-    const ok = await admin('/ready').then((r) => r.status === 200, () => false)
-    if (ok) break
-    if (Date.now() > deadline) {
-      proc.kill('SIGKILL')
-      throw new Error(`weft gateway did not become ready in 15s:\n${out}`)
-    }
-    await new Promise((r) => setTimeout(r, 50))
-  }
+  const gw = await startRunner({ configFile, gateway: gatewayRef, address: '127.0.0.1' })
+  const admin = (path: string) => fetch(`http://127.0.0.1:${gw.adminPort}${path}`)
   const stats = async () => (await (await admin('/stats')).json()) as { version: number; rejections: number }
-  return {
-    proc,
-    pid: proc.pid!,
-    adminPort,
+  return Object.assign(gw, {
     configFile,
-    output: () => out,
     admin,
-    async rewrite(next) {
+    async rewrite(next: string) {
       const before = await stats()
       await writeFile(configFile, next)
       const until = Date.now() + 10_000
       for (;;) {
         const s = await stats()
         if (s.version > before.version || s.rejections > before.rejections) return
-        if (Date.now() > until) throw new Error(`gateway did not pick up the config change in 10s:\n${out}`)
+        if (Date.now() > until) throw new Error(`gateway did not pick up the config change in 10s:\n${gw.output()}`)
         await new Promise((r) => setTimeout(r, 20))
       }
     },
-    async stop() {
-      if (proc.exitCode !== null) return
-      const exited = new Promise((ok) => proc.once('exit', ok))
-      process.kill(proc.pid!, 'SIGTERM')
-      const t = setTimeout(() => proc.exitCode === null && process.kill(proc.pid!, 'SIGKILL'), 5000)
-      await exited
-      clearTimeout(t)
-    },
-  }
+  })
 }
 
 /** Gateway `default/edge` with one HTTP listener on `port`, plus the given documents. */
