@@ -1,0 +1,108 @@
+/**
+ * @module
+ * `compileScope`: the subset of the mesh config one proxy needs, so a bundle grows
+ * with what that proxy serves and calls, not with the size of the mesh.
+ *
+ * - `gateway.NS.NAME`: that Gateway; the HTTPRoutes whose parentRefs name it; the
+ *   Services those routes reference (rule backendRefs, backend filters, mirrors); the
+ *   ReferenceGrants in the namespaces those references and the listeners' certificate
+ *   refs point into; the Secrets its HTTPS listeners reference; the Namespaces of the
+ *   Gateway and of its routes (their labels feed `allowedRoutes` selectors).
+ * - `sidecar.NS.SVC`: the Service itself; every HTTPRoute whose parentRef is a Service
+ *   (GAMMA: the routes a caller's sidecar applies to its outbound calls); every Service.
+ *   A sidecar may call any Service today, so every Service goes in; a later
+ *   "dependencies" setting will narrow this to the Services it is allowed to call.
+ *   The Namespaces of what is included.
+ *
+ * Portable: no runtime imports. Resources keep the loader's normalized form.
+ *
+ * @example
+ * const subset = compileScope(config, 'gateway.default.edge')
+ * subset.gateways.length // 1, or 0 when the Gateway does not exist (yet)
+ */
+import type { BackendObjectReference, ConfigSet, Gateway, HTTPRoute, HTTPRouteFilter } from '../config/types.js'
+import { emptyConfigSet } from '../config/load.js'
+import { parseScope } from './format.js'
+
+const GATEWAY_GROUP = 'gateway.networking.k8s.io'
+
+/** The resources the proxy of `scope` needs; an unknown scope format throws. */
+export function compileScope(config: ConfigSet, scope: string): ConfigSet {
+  const s = parseScope(scope)
+  if (!s) throw new Error(`invalid proxy scope "${scope}": expected gateway.NAMESPACE.NAME or sidecar.NAMESPACE.SERVICE`)
+  return s.kind === 'gateway' ? gatewaySubset(config, s.namespace, s.name) : sidecarSubset(config, s.namespace, s.name)
+}
+
+const key = (ns: string, name: string) => `${ns}/${name}`
+
+/** Every Service reference of a route: rule and backend filters' mirrors, and the backendRefs. */
+export function routeBackendRefs(route: HTTPRoute): BackendObjectReference[] {
+  const out: BackendObjectReference[] = []
+  const mirrors = (filters: HTTPRouteFilter[]) => {
+    for (const f of filters) if (f.type === 'RequestMirror') out.push(f.requestMirror.backendRef)
+  }
+  for (const rule of route.spec.rules) {
+    mirrors(rule.filters)
+    for (const b of rule.backendRefs) {
+      out.push(b)
+      mirrors(b.filters)
+    }
+  }
+  return out
+}
+
+function isServiceRef(r: { group: string; kind: string }): boolean {
+  return r.kind === 'Service' && (r.group === '' || r.group === 'core' || r.group === 'weft.dev')
+}
+
+function namesGateway(route: HTTPRoute, gw: Gateway): boolean {
+  return route.spec.parentRefs.some(
+    (p) => p.group === GATEWAY_GROUP && p.kind === 'Gateway' && p.namespace === gw.metadata.namespace && p.name === gw.metadata.name,
+  )
+}
+
+function gatewaySubset(config: ConfigSet, ns: string, name: string): ConfigSet {
+  const out = emptyConfigSet()
+  const gw = config.gateways.find((g) => g.metadata.namespace === ns && g.metadata.name === name)
+  if (!gw) return out
+  out.gateways.push(gw)
+  out.httpRoutes = config.httpRoutes.filter((r) => namesGateway(r, gw))
+
+  const services = new Set<string>()
+  const grantNamespaces = new Set<string>()
+  for (const route of out.httpRoutes) {
+    for (const ref of routeBackendRefs(route)) {
+      if (!isServiceRef(ref)) continue
+      services.add(key(ref.namespace, ref.name))
+      if (ref.namespace !== route.metadata.namespace) grantNamespaces.add(ref.namespace)
+    }
+  }
+  const secrets = new Set<string>()
+  for (const l of gw.spec.listeners) {
+    for (const ref of l.tls?.certificateRefs ?? []) {
+      const refNs = ref.namespace ?? ns
+      secrets.add(key(refNs, ref.name))
+      if (refNs !== ns) grantNamespaces.add(refNs)
+    }
+  }
+  out.services = config.services.filter((s) => services.has(key(s.metadata.namespace, s.metadata.name)))
+  out.secrets = config.secrets.filter((s) => secrets.has(key(s.metadata.namespace, s.metadata.name)))
+  out.referenceGrants = config.referenceGrants.filter((g) => grantNamespaces.has(g.metadata.namespace))
+  const namespaces = new Set([ns, ...out.httpRoutes.map((r) => r.metadata.namespace)])
+  out.namespaces = config.namespaces.filter((n) => namespaces.has(n.metadata.name))
+  return out
+}
+
+function sidecarSubset(config: ConfigSet, ns: string, service: string): ConfigSet {
+  const out = emptyConfigSet()
+  // GAMMA routes: those attached to a Service. Every one is kept because the caller's
+  // sidecar applies them (consumer and producer routes) to whatever Service it calls.
+  out.httpRoutes = config.httpRoutes.filter((r) => r.spec.parentRefs.some((p) => p.kind === 'Service'))
+  // All Services, for now: a sidecar may call any Service (its own included, for its
+  // inbound side). The routes' backends are among them. A "dependencies" setting will narrow it.
+  out.services = [...config.services]
+  void service
+  const namespaces = new Set([ns, ...out.httpRoutes.map((r) => r.metadata.namespace), ...out.services.map((s) => s.metadata.namespace)])
+  out.namespaces = config.namespaces.filter((n) => namespaces.has(n.metadata.name))
+  return out
+}
