@@ -9,6 +9,7 @@
 import { Command, CommanderError } from 'commander'
 import { gatewayCommand } from './gateway.js'
 import { devCommand } from './dev.js'
+import { controlCommand } from './control.js'
 import { UsageError } from './host-port.js'
 
 export async function main(argv: string[]): Promise<number | void> {
@@ -19,6 +20,7 @@ export async function main(argv: string[]): Promise<number | void> {
     .showHelpAfterError()
   gatewayCommand(program)
   devCommand(program)
+  controlCommand(program)
   for (const c of program.commands) c.exitOverride()
   try {
     await program.parseAsync(argv)

@@ -1,0 +1,170 @@
+/**
+ * @module
+ * The control plane's embedded store, one JSON file in `--data DIR` (`state.json`):
+ * the current resources as they were applied, the config version, and the version
+ * history. Every change is validated as a whole with the gateway's own loader
+ * (`loadConfig`) before it is accepted — one error anywhere and nothing is applied —
+ * then written atomically (temp file, fsync, rename), so a crash mid-write leaves the
+ * previous state. The version starts at 1 (an empty config) and only goes up, across
+ * restarts too, since it is written with the state it numbers.
+ *
+ * @example
+ * const store = Store.open('/var/lib/weft')
+ * const r = store.apply([{ name: 'mesh.yaml', text }])
+ * if (r.ok) r.version
+ * else r.errors // [{ file: 'mesh.yaml', document: 1, resource: 'HTTPRoute default/web', path, message }]
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { emptyConfigSet, loadConfig } from '../core/config/load.js'
+import type { ConfigIssue, ConfigSet } from '../core/config/types.js'
+import { writeFileAtomic } from './fs-atomic.js'
+import { diff, isEmptyDiff, rawResources, type Diff, type RawResource } from './resources.js'
+
+export interface VersionEntry extends Diff {
+  version: number
+  /** RFC 3339. */
+  at: string
+  action: 'init' | 'apply' | 'delete'
+}
+
+export type ConfigError = ConfigIssue
+
+export type ChangeResult =
+  | { ok: true; version: number; changed: boolean; diff: Diff; dryRun: boolean }
+  | { ok: false; status: 400 | 404; errors: ConfigError[] }
+
+interface StateFile {
+  format: 1
+  version: number
+  resources: Record<string, unknown>[]
+  history: VersionEntry[]
+}
+
+/** History entries kept; older ones are dropped (the version number itself never goes back). */
+export const HISTORY_LIMIT = 1000
+const STATE_FILE = 'state.json'
+
+export class Store {
+  #version: number
+  #resources: Map<string, RawResource>
+  #config: ConfigSet
+  #history: VersionEntry[]
+  readonly #file: string
+  readonly #listeners = new Set<(version: number) => void>()
+
+  private constructor(file: string, state: StateFile) {
+    this.#file = file
+    this.#version = state.version
+    this.#history = state.history
+    this.#resources = toMap(rawResources([{ name: STATE_FILE, text: JSON.stringify(state.resources) }]).resources)
+    const v = validate(this.#resources)
+    if (!v.ok) throw new Error(`${file} holds a config that no longer validates:\n${v.errors.map((e) => `  ${e.resource ?? ''} ${e.path ?? ''}: ${e.message}`).join('\n')}`)
+    this.#config = v.config
+  }
+
+  /** Load `DIR/state.json`, or start a new store at version 1 with an empty config. */
+  static open(dir: string): Store {
+    const file = join(dir, STATE_FILE)
+    if (existsSync(file)) {
+      let state: StateFile
+      try {
+        state = JSON.parse(readFileSync(file, 'utf8')) as StateFile
+      } catch (err) {
+        throw new Error(`cannot read the control plane state ${file}: ${(err as Error).message}`)
+      }
+      if (state.format !== 1 || !Number.isInteger(state.version) || !Array.isArray(state.resources))
+        throw new Error(`${file} is not a Weft control plane state file (format 1)`)
+      return new Store(file, state)
+    }
+    const state: StateFile = {
+      format: 1,
+      version: 1,
+      resources: [],
+      history: [{ version: 1, at: new Date().toISOString(), action: 'init', added: [], changed: [], removed: [] }],
+    }
+    writeFileAtomic(file, JSON.stringify(state))
+    return new Store(file, state)
+  }
+
+  get version(): number {
+    return this.#version
+  }
+
+  /** The current config, normalized by the loader (what bundles are compiled from). */
+  get config(): ConfigSet {
+    return this.#config
+  }
+
+  resources(): Record<string, unknown>[] {
+    return [...this.#resources.values()].map((r) => r.raw)
+  }
+
+  history(): VersionEntry[] {
+    return this.#history
+  }
+
+  /** Called with the new version after every accepted change. */
+  onChange(listener: (version: number) => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  /** Upsert every resource of `files` (kind, namespace and name identify one). */
+  apply(files: { name: string; text: string }[], opts: { dryRun?: boolean } = {}): ChangeResult {
+    const own = loadConfig(files)
+    if (!own.ok) return { ok: false, status: 400, errors: own.issues }
+    const next = new Map(this.#resources)
+    for (const r of rawResources(files).resources) next.set(r.key, r)
+    return this.#commit('apply', next, opts.dryRun ?? false)
+  }
+
+  /** Remove resources by identity; 404 (nothing removed) when any of them does not exist. */
+  delete(ids: { kind: string; namespace?: string; name: string }[], opts: { dryRun?: boolean } = {}): ChangeResult {
+    const next = new Map(this.#resources)
+    const errors: ConfigError[] = []
+    for (const id of ids) {
+      const key = id.kind === 'Namespace' ? `Namespace ${id.name}` : `${id.kind} ${id.namespace ?? 'default'}/${id.name}`
+      if (!next.delete(key)) errors.push({ file: 'request', resource: key, message: `${key} does not exist; nothing was deleted` })
+    }
+    if (errors.length > 0) return { ok: false, status: 404, errors }
+    return this.#commit('delete', next, opts.dryRun ?? false)
+  }
+
+  #commit(action: 'apply' | 'delete', next: Map<string, RawResource>, dryRun: boolean): ChangeResult {
+    const v = validate(next)
+    if (!v.ok) return { ok: false, status: 400, errors: v.errors }
+    const d = diff(this.#resources, next)
+    const changed = !isEmptyDiff(d)
+    if (dryRun || !changed) return { ok: true, version: this.#version, changed, diff: d, dryRun }
+    const version = this.#version + 1
+    const history = [...this.#history, { version, at: new Date().toISOString(), action, ...d }].slice(-HISTORY_LIMIT)
+    const state: StateFile = { format: 1, version, resources: [...next.values()].map((r) => r.raw), history }
+    writeFileAtomic(this.#file, JSON.stringify(state))
+    this.#version = version
+    this.#resources = next
+    this.#config = v.config
+    this.#history = history
+    for (const l of this.#listeners) l(version)
+    return { ok: true, version, changed, diff: d, dryRun }
+  }
+}
+
+function toMap(list: RawResource[]): Map<string, RawResource> {
+  return new Map(list.map((r) => [r.key, r]))
+}
+
+/** The whole resulting config, through the loader; issues name the resource they are about. */
+function validate(resources: Map<string, RawResource>): { ok: true; config: ConfigSet } | { ok: false; errors: ConfigError[] } {
+  if (resources.size === 0) return { ok: true, config: emptyConfigSet() }
+  const list = [...resources.values()]
+  const r = loadConfig([{ name: 'config', text: JSON.stringify(list.map((x) => x.raw)) }])
+  if (r.ok) return { ok: true, config: r.config }
+  return {
+    ok: false,
+    errors: r.issues.map((i) => {
+      const { line: _line, document: _doc, ...rest } = i
+      return { ...rest, file: '(resulting config)' }
+    }),
+  }
+}
