@@ -10,6 +10,11 @@ import { Command, CommanderError } from 'commander'
 import { gatewayCommand } from './gateway.js'
 import { devCommand } from './dev.js'
 import { controlCommand } from './control.js'
+import { applyCommand } from './apply.js'
+import { deleteCommand } from './delete.js'
+import { tokenCommand } from './token.js'
+import { statusCommand } from './status.js'
+import { CommandExit } from './control-client.js'
 import { UsageError } from './host-port.js'
 
 export async function main(argv: string[]): Promise<number | void> {
@@ -21,11 +26,19 @@ export async function main(argv: string[]): Promise<number | void> {
   gatewayCommand(program)
   devCommand(program)
   controlCommand(program)
+  applyCommand(program)
+  deleteCommand(program)
+  tokenCommand(program)
+  statusCommand(program)
   for (const c of program.commands) c.exitOverride()
   try {
     await program.parseAsync(argv)
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2
+    if (err instanceof CommandExit) {
+      console.error(err.exitCode === 1 ? err.message : `weft: ${err.message}`)
+      return err.exitCode
+    }
     if (err instanceof UsageError) {
       console.error(`weft: ${err.message}`)
       return 2
