@@ -20,6 +20,14 @@ export type WeftErrorCode =
   | 'ERR_UPSTREAM_TIMEOUT'
   | 'ERR_INTERNAL'
   | 'ERR_CONFIG_INVALID'
+  | 'ERR_BUNDLE_SIGNATURE'
+  | 'ERR_BUNDLE_KEY'
+  | 'ERR_BUNDLE_SCOPE'
+  | 'ERR_BUNDLE_EXPIRED'
+  | 'ERR_BUNDLE_ROLLBACK'
+  | 'ERR_BUNDLE_SCHEMA'
+  | 'ERR_BUNDLE_TOO_LARGE'
+  | 'ERR_BUNDLE_FETCH'
 
 export abstract class WeftError extends Error {
   abstract readonly code: WeftErrorCode
