@@ -76,9 +76,15 @@ export async function startControl(o: ControlOptions): Promise<ControlService> {
     async close() {
       waiters.releaseAll()
       await new Promise<void>((resolve) => {
-        server.close(() => resolve())
+        // Released long-polls answer on their keep-alive sockets; close each as it goes idle.
+        const idle = setInterval(() => server.closeIdleConnections(), 20)
+        const hard = setTimeout(() => server.closeAllConnections(), 2000)
+        server.close(() => {
+          clearInterval(idle)
+          clearTimeout(hard)
+          resolve()
+        })
         server.closeIdleConnections()
-        setTimeout(() => server.closeAllConnections(), 2000).unref()
       })
     },
   }

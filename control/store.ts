@@ -14,7 +14,7 @@
  * if (r.ok) r.version
  * else r.errors // [{ file: 'mesh.yaml', document: 1, resource: 'HTTPRoute default/web', path, message }]
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { emptyConfigSet, loadConfig } from '../core/config/load.js'
 import type { ConfigIssue, ConfigSet } from '../core/config/types.js'
@@ -66,6 +66,8 @@ export class Store {
   /** Load `DIR/state.json`, or start a new store at version 1 with an empty config. */
   static open(dir: string): Store {
     const file = join(dir, STATE_FILE)
+    // A temp file left by a crash mid-write: the rename never happened, so state.json is the state.
+    for (const f of readdirSync(dir)) if (f.startsWith(`${STATE_FILE}.tmp-`)) rmSync(join(dir, f), { force: true })
     if (existsSync(file)) {
       let state: StateFile
       try {
