@@ -1,12 +1,15 @@
 /**
  * @module
- * `weft gateway --config FILE --gateway NS/NAME` on Node: load and compile the config,
- * bind each listener, serve the admin endpoints, and swap in a new snapshot whenever a
- * file changes. A config that fails to load or compile is rejected whole (every issue
- * logged and counted) and the previous snapshot keeps serving.
+ * `weft gateway` on Node. The snapshot source is either local files (`--config`: load
+ * and compile, swap in a new snapshot whenever a file changes; a config that fails is
+ * rejected whole, every issue logged and counted) or the control plane (`--control`:
+ * signed bundles through core/bundle's client, see gateway/control-source.ts). Either
+ * way: bind each listener, serve the admin endpoints, keep the previous snapshot
+ * serving on any failure.
  *
  * @example
  * const gw = await runGateway({ configFiles: ['mesh.yaml'], gatewayRef: 'default/edge', address: '0.0.0.0', admin: '127.0.0.1:15000' })
+ * const gw2 = await runGateway({ control: { url, trustFile: 'jwks.json', dataDir: '.weft' }, gatewayRef: 'default/edge', address: '0.0.0.0' })
  * await gw.close()
  */
 import { loadConfig, formatIssues } from '../core/config/load.js'
@@ -21,9 +24,14 @@ import { readConfigFiles, watchFiles } from './file-source.js'
 import { ListenerSet } from './listeners.js'
 import { errorResponse } from '../core/stages/rescue.js'
 import { parseHostPort } from '../cli/host-port.js'
+import { gatewayScope } from '../core/bundle/format.js'
+import { controlSource } from './control-source.js'
 
 export interface GatewayOptions {
-  configFiles: string[]
+  /** Config from files (exactly one of configFiles and control). */
+  configFiles?: string[]
+  /** Config from the control plane's signed bundles. */
+  control?: { url: string; token?: string | undefined; trustFile: string; dataDir?: string | undefined; instance?: string; waitSeconds?: number }
   gatewayRef: string
   address: string
   admin?: string
@@ -61,7 +69,7 @@ export async function runGateway(opts: GatewayOptions) {
 
   /** Load, validate and compile everything; throws ConfigRejected with every issue. Undefined: nothing changed. */
   const build = async (): Promise<GatewaySnapshot | undefined> => {
-    const files = await readConfigFiles(opts.configFiles).catch((err: Error) => { throw new ConfigRejected(err.message) })
+    const files = await readConfigFiles(opts.configFiles!).catch((err: Error) => { throw new ConfigRejected(err.message) })
     const contents = JSON.stringify(files)
     if (contents === lastTried) return undefined
     lastTried = contents
@@ -83,6 +91,9 @@ export async function runGateway(opts: GatewayOptions) {
     for (const w of snap.compiled.warnings) log(`warning: ${w}`)
   }
 
+  if (opts.control) return runFromControl(opts, opts.control, { log, registry, store, listeners, upstream, activate, metrics, rejections, get version() { return version } })
+  if (!opts.configFiles?.length) throw new Error('runGateway: give configFiles or control')
+
   await activate((await build())!)
   log(`serving Gateway ${opts.gatewayRef}, config version ${version}`)
 
@@ -101,7 +112,7 @@ export async function runGateway(opts: GatewayOptions) {
       }
     })
   }
-  const stopWatching = watchFiles(opts.configFiles, reload)
+  const stopWatching = watchFiles(opts.configFiles!, reload)
 
   const admin = opts.admin
     ? await startAdmin({
@@ -121,6 +132,72 @@ export async function runGateway(opts: GatewayOptions) {
     async close() {
       stopWatching()
       await listeners.close()
+      await admin?.close()
+      await upstream.close()
+    },
+  }
+}
+
+interface Shared {
+  log: (msg: string) => void
+  registry: MetricsRegistry
+  store: SnapshotStore<GatewaySnapshot>
+  listeners: ListenerSet
+  upstream: ReturnType<typeof createNodeUpstream>
+  activate: (snap: GatewaySnapshot) => Promise<void>
+  metrics: ReturnType<typeof proxyMetrics>
+  rejections: ReturnType<MetricsRegistry['counter']>
+  readonly version: number
+}
+
+/** The gateway fed by signed bundles: the admin server first (so /ready answers 503 until a bundle is active), then the client. */
+async function runFromControl(opts: GatewayOptions, control: NonNullable<GatewayOptions['control']>, s: Shared) {
+  const [ns, name] = opts.gatewayRef.split('/') as [string, string]
+  const scope = gatewayScope(ns, name)
+  const { log, store, upstream, metrics } = s
+  const client = await controlSource({
+    url: control.url,
+    token: control.token,
+    trustFile: control.trustFile,
+    dataDir: control.dataDir,
+    scope,
+    registry: s.registry,
+    log,
+    ...(control.instance !== undefined && { instance: control.instance }),
+    ...(control.waitSeconds !== undefined && { waitSeconds: control.waitSeconds }),
+    activator: {
+      build: (config: ConfigSet, version: number) => buildGatewaySnapshot(config, opts.gatewayRef, version, { upstream, metrics, log }),
+      commit: (snap: GatewaySnapshot) => s.activate(snap),
+    },
+  })
+  // A rejected bundle also shows in /stats' lastError and weft_config_rejections_total, as a rejected file does.
+  const status = client.status
+  const rejected = status.rejected.bind(status)
+  status.rejected = (err: unknown) => {
+    rejected(err)
+    store.reject((err as Error).message)
+    s.rejections.labels().inc()
+  }
+  const admin = opts.admin
+    ? await startAdmin({
+        ...parseHostPort(opts.admin, '--admin'),
+        ready: () => store.current !== undefined,
+        config: () => (store.current ? describeSnapshot(store.current) : { version: 0 }),
+        stats: () => ({ version: s.version, swaps: store.swaps, rejections: store.rejections, lastError: store.lastError ?? null, bundle: status.toJSON(), upstream: (upstream as { stats?: unknown }).stats ?? null }),
+        metrics: () => s.registry.render(),
+      })
+    : undefined
+  if (admin) log(`admin on http://${parseHostPort(opts.admin!, '--admin').address}:${admin.port}`)
+  log(`serving Gateway ${opts.gatewayRef} from ${control.url} (scope ${scope}${control.dataDir ? `, last-known-good kept in ${control.dataDir}` : ', nothing persisted: no --data'})`)
+  await client.start()
+  return {
+    store,
+    adminPort: admin?.port,
+    client,
+    reload() {},
+    async close() {
+      await client.stop()
+      await s.listeners.close()
       await admin?.close()
       await upstream.close()
     },
