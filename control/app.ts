@@ -154,6 +154,22 @@ export function controlApp(d: ControlDeps): Hono<Env> {
     metrics.reports.inc()
     return c.json({ ok: true, version: store.version })
   })
+  app.put('/v1/proxies/:proxy/instances/:instance', validScope, ownScope, async (c) => {
+    const proxy = c.req.param('proxy')!
+    if (parseScope(proxy)!.kind !== 'sidecar') return c.json({ error: 'invalid proxy', message: 'only sidecars (sidecar.NAMESPACE.SERVICE) register instances' }, 400)
+    const reg = parseRegistration(c.req.param('instance')!, await c.req.json().catch(() => undefined))
+    if (typeof reg === 'string') return c.json({ error: 'invalid registration', message: reg }, 400)
+    const r = store.register({ scope: proxy, ...reg })
+    return c.json({ version: r.version, changed: r.changed, leaseSeconds: reg.leaseSeconds })
+  })
+  app.delete('/v1/proxies/:proxy/instances/:instance', validScope, ownScope, (c) => {
+    const proxy = c.req.param('proxy')!
+    const instance = c.req.param('instance')!
+    if (!store.deregister(proxy, instance)) return c.json({ error: 'not found', message: `instance ${instance} of ${proxy} is not registered` }, 404)
+    return c.json({ version: store.version })
+  })
+  app.get('/v1/instances', admin, (c) => c.json({ version: store.version, instances: store.instances() }))
+
   app.get('/v1/proxies', admin, (c) => c.json({ version: store.version, proxies: d.reports.list(store.version) }))
 
   app.post('/v1/tokens', admin, async (c) => {
@@ -176,6 +192,23 @@ export function controlApp(d: ControlDeps): Hono<Env> {
     return c.json({ error: 'internal error', message: err.message }, 500)
   })
   return app
+}
+
+/** Default and longest lease of a registered instance, seconds. */
+export const DEFAULT_LEASE_SECONDS = 15
+export const MAX_LEASE_SECONDS = 300
+
+/** A registration body `{address, port, labels?, leaseSeconds?}`, or what is wrong with it. */
+export function parseRegistration(instance: string, body: unknown) {
+  if (!/^[A-Za-z0-9][-A-Za-z0-9_.:]{0,252}$/.test(instance)) return 'the instance id must be letters, digits, - _ . : (at most 253)'
+  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
+  if (typeof b.address !== 'string' || !/^[-A-Za-z0-9_.:]+$/.test(b.address)) return 'address must be the IP or host name peers reach this instance on (its inbound listener)'
+  if (!Number.isInteger(b.port) || (b.port as number) < 1 || (b.port as number) > 65535) return 'port must be an integer between 1 and 65535'
+  const lease = b.leaseSeconds === undefined ? DEFAULT_LEASE_SECONDS : b.leaseSeconds
+  if (!Number.isInteger(lease) || (lease as number) < 1 || (lease as number) > MAX_LEASE_SECONDS) return `leaseSeconds must be an integer between 1 and ${MAX_LEASE_SECONDS}`
+  const labels = b.labels ?? {}
+  if (typeof labels !== 'object' || labels === null || Object.values(labels).some((v) => typeof v !== 'string')) return 'labels must map names to strings'
+  return { instance, address: b.address, port: b.port as number, labels: labels as Record<string, string>, leaseSeconds: lease as number }
 }
 
 /** The version an `If-None-Match` names (`"5"`, `W/"5"`, or the first of a list). */

@@ -54,6 +54,9 @@ export async function startControl(o: ControlOptions): Promise<ControlService> {
   const bundles = new BundleCache(store, key, { ...(o.bundleLifetimeSeconds !== undefined && { lifetimeSeconds: o.bundleLifetimeSeconds }) })
   const app = controlApp({ store, bundles, auth, waiters, reports: new ProxyReports(), metrics: controlMetrics(), jwks: { keys: [key.publicJwk] } })
 
+  // Leases: an instance that stopped renewing drops out of every bundle.
+  const sweep = setInterval(() => store.expire(), 1000)
+  sweep.unref()
   const server = createAdaptorServer({ fetch: app.fetch, hostname: o.address }) as Server
   // Long-polls hold requests up to 60 s; keep-alive sockets must outlive them.
   server.requestTimeout = 0
@@ -74,6 +77,7 @@ export async function startControl(o: ControlOptions): Promise<ControlService> {
     adminTokenFile: envToken ? undefined : join(o.dataDir, ADMIN_TOKEN_FILE),
     jwksFile: join(o.dataDir, JWKS_FILE),
     async close() {
+      clearInterval(sweep)
       waiters.releaseAll()
       await new Promise<void>((resolve) => {
         // Released long-polls answer on their keep-alive sockets; close each as it goes idle.

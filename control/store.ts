@@ -25,8 +25,23 @@ export interface VersionEntry extends Diff {
   version: number
   /** RFC 3339. */
   at: string
-  action: 'init' | 'apply' | 'delete'
+  action: 'init' | 'apply' | 'delete' | 'register' | 'deregister' | 'expire'
 }
+
+/** A sidecar instance registered under a lease: an endpoint of its Service in every bundle while the lease runs. */
+export interface Instance {
+  /** `sidecar.NS.SVC`. */
+  scope: string
+  instance: string
+  /** Where peers' sidecars reach it (its inbound listener). */
+  address: string
+  port: number
+  labels: Record<string, string>
+  leaseSeconds: number
+}
+
+/** The label every registered endpoint carries (its value: the instance id), to tell it from a static one. */
+export const REGISTERED_LABEL = 'weft.dev/instance'
 
 export type ConfigError = ConfigIssue
 
@@ -39,6 +54,7 @@ interface StateFile {
   version: number
   resources: Record<string, unknown>[]
   history: VersionEntry[]
+  instances?: Instance[]
 }
 
 /** History entries kept; older ones are dropped (the version number itself never goes back). */
@@ -50,6 +66,9 @@ export class Store {
   #resources: Map<string, RawResource>
   #config: ConfigSet
   #history: VersionEntry[]
+  /** Registered instances, by `scope instance`, with when their lease ends (ms since the epoch). */
+  #instances = new Map<string, Instance & { expires: number }>()
+  #effective: ConfigSet | undefined
   readonly #file: string
   readonly #listeners = new Set<(version: number) => void>()
 
@@ -61,6 +80,8 @@ export class Store {
     const v = validate(this.#resources)
     if (!v.ok) throw new Error(`${file} holds a config that no longer validates:\n${v.errors.map((e) => `  ${e.resource ?? ''} ${e.path ?? ''}: ${e.message}`).join('\n')}`)
     this.#config = v.config
+    // Leases restart on load: an instance gets one full lease to renew with the restarted control plane.
+    for (const i of state.instances ?? []) this.#instances.set(instanceKey(i.scope, i.instance), { ...i, expires: Date.now() + i.leaseSeconds * 1000 })
   }
 
   /** Load `DIR/state.json`, or start a new store at version 1 with an empty config. */
@@ -93,9 +114,45 @@ export class Store {
     return this.#version
   }
 
-  /** The current config, normalized by the loader (what bundles are compiled from). */
+  /** The current config, normalized by the loader, with registered instances among their Services' endpoints (what bundles are compiled from). */
   get config(): ConfigSet {
-    return this.#config
+    this.#effective ??= withInstances(this.#config, [...this.#instances.values()])
+    return this.#effective
+  }
+
+  instances(): (Instance & { expiresAt: string })[] {
+    return [...this.#instances.values()].map(({ expires, ...i }) => ({ ...i, expiresAt: new Date(expires).toISOString() }))
+  }
+
+  /** Register or renew an instance; the version bumps only when it is new or its address, port or labels changed. */
+  register(i: Instance, now = Date.now()): { version: number; changed: boolean } {
+    const key = instanceKey(i.scope, i.instance)
+    const old = this.#instances.get(key)
+    const entry = { ...i, expires: now + i.leaseSeconds * 1000 }
+    this.#instances.set(key, entry)
+    const same = old && old.address === i.address && old.port === i.port && canonicalLabels(old.labels) === canonicalLabels(i.labels) && old.leaseSeconds === i.leaseSeconds
+    if (same) return { version: this.#version, changed: false }
+    const label = `Instance ${i.scope}/${i.instance}`
+    this.#write('register', old ? { added: [], changed: [label], removed: [] } : { added: [label], changed: [], removed: [] })
+    return { version: this.#version, changed: true }
+  }
+
+  /** Drop an instance now (it stopped); false when it was not registered. */
+  deregister(scope: string, instance: string): boolean {
+    if (!this.#instances.delete(instanceKey(scope, instance))) return false
+    this.#write('deregister', { added: [], changed: [], removed: [`Instance ${scope}/${instance}`] })
+    return true
+  }
+
+  /** Drop every instance whose lease has lapsed; one version for all of them. */
+  expire(now = Date.now()): string[] {
+    const gone: string[] = []
+    for (const [k, i] of this.#instances) if (i.expires <= now) {
+      this.#instances.delete(k)
+      gone.push(`Instance ${i.scope}/${i.instance}`)
+    }
+    if (gone.length > 0) this.#write('expire', { added: [], changed: [], removed: gone })
+    return gone
   }
 
   resources(): Record<string, unknown>[] {
@@ -139,16 +196,23 @@ export class Store {
     const d = diff(this.#resources, next)
     const changed = !isEmptyDiff(d)
     if (dryRun || !changed) return { ok: true, version: this.#version, changed, diff: d, dryRun }
+    this.#write(action, d, next, v.config)
+    return { ok: true, version: this.#version, changed, diff: d, dryRun }
+  }
+
+  /** Persist the next version (state file first, then memory) and tell the listeners. */
+  #write(action: VersionEntry['action'], d: Diff, resources = this.#resources, config = this.#config): void {
     const version = this.#version + 1
     const history = [...this.#history, { version, at: new Date().toISOString(), action, ...d }].slice(-HISTORY_LIMIT)
-    const state: StateFile = { format: 1, version, resources: [...next.values()].map((r) => r.raw), history }
+    const instances = [...this.#instances.values()].map(({ expires: _e, ...i }) => i)
+    const state: StateFile = { format: 1, version, resources: [...resources.values()].map((r) => r.raw), history, instances }
     writeFileAtomic(this.#file, JSON.stringify(state))
     this.#version = version
-    this.#resources = next
-    this.#config = v.config
+    this.#resources = resources
+    this.#config = config
     this.#history = history
+    this.#effective = undefined
     for (const l of this.#listeners) l(version)
-    return { ok: true, version, changed, diff: d, dryRun }
   }
 }
 
@@ -169,4 +233,32 @@ function validate(resources: Map<string, RawResource>): { ok: true; config: Conf
       return { ...rest, file: '(resulting config)' }
     }),
   }
+}
+
+function instanceKey(scope: string, instance: string): string {
+  return `${scope} ${instance}`
+}
+
+function canonicalLabels(labels: Record<string, string>): string {
+  return JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)))
+}
+
+/** `config` with each registered instance appended to its Service's endpoints (labelled REGISTERED_LABEL). */
+function withInstances(config: ConfigSet, instances: Instance[]): ConfigSet {
+  if (instances.length === 0) return config
+  const byService = new Map<string, Instance[]>()
+  for (const i of instances) {
+    const [, ns, svc] = i.scope.split('.')
+    const k = `${ns}/${svc}`
+    byService.set(k, [...(byService.get(k) ?? []), i])
+  }
+  const services = config.services.map((s) => {
+    const mine = byService.get(`${s.metadata.namespace}/${s.metadata.name}`)
+    if (!mine) return s
+    const registered = mine
+      .sort((a, b) => (a.instance < b.instance ? -1 : 1))
+      .map((i) => ({ address: i.address, port: i.port, labels: { ...i.labels, [REGISTERED_LABEL]: i.instance } }))
+    return { ...s, spec: { ...s.spec, endpoints: [...s.spec.endpoints, ...registered] } }
+  })
+  return { ...config, services }
 }
