@@ -166,7 +166,7 @@ async function runFromControl(opts: GatewayOptions, control: NonNullable<Gateway
     ...(control.instance !== undefined && { instance: control.instance }),
     ...(control.waitSeconds !== undefined && { waitSeconds: control.waitSeconds }),
     activator: {
-      build: (config: ConfigSet, version: number) => buildGatewaySnapshot(config, opts.gatewayRef, version, { upstream, metrics, log }),
+      build: (config: ConfigSet, version: number) => buildGatewaySnapshot(withGateway(config, ns, name, log), opts.gatewayRef, version, { upstream, metrics, log }),
       commit: (snap: GatewaySnapshot) => s.activate(snap),
     },
   })
@@ -202,4 +202,15 @@ async function runFromControl(opts: GatewayOptions, control: NonNullable<Gateway
       await upstream.close()
     },
   }
+}
+
+/**
+ * A bundle without this Gateway (nothing applied yet, or it was deleted) is a valid
+ * config: the gateway runs it with no listeners, and is ready, until the Gateway appears.
+ */
+function withGateway(config: ConfigSet, ns: string, name: string, log: (msg: string) => void): ConfigSet {
+  if (config.gateways.some((g) => g.metadata.namespace === ns && g.metadata.name === name)) return config
+  log(`Gateway ${ns}/${name} is not in the bundle (not applied yet?): no listeners until it is`)
+  const empty = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name, namespace: ns, labels: {} }, spec: { gatewayClassName: 'weft', listeners: [] } }
+  return { ...config, gateways: [...config.gateways, empty as ConfigSet['gateways'][number]] }
 }
