@@ -1,14 +1,19 @@
 /**
  * @module
  * What each proxy instance last reported (`POST /v1/proxies/{proxy}/status`): the
- * bundle version it runs and its last error, with when it was seen. Kept in memory:
- * proxies report again on every activation and poll, so a restarted control plane
- * hears from them within one poll.
+ * bundle version it runs and its last error, with when it was seen. Written to
+ * `DIR/proxies.json` (atomically, at most once a second), so `weft status` still lists
+ * every proxy after a control-plane restart.
  *
  * @example
+ * const reports = ProxyReports.open(dir)
  * reports.record('sidecar.default.api', { instance: 'api-1', version: 4 })
  * reports.list(5) // [{ proxy, instance, version: 4, inSync: false, lastSeen, … }]
  */
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { writeFileAtomic } from './fs-atomic.js'
+
 export interface StatusReport {
   instance: string
   version: number
@@ -23,11 +28,41 @@ export interface ProxyStatus extends StatusReport {
   inSync: boolean
 }
 
+const FILE = 'proxies.json'
+/** Instances not heard from for this long are forgotten. */
+const FORGET_AFTER_MS = 7 * 24 * 3600 * 1000
+
 export class ProxyReports {
   readonly #reports = new Map<string, Omit<ProxyStatus, 'inSync'>>()
+  readonly #file: string | undefined
+  #timer: ReturnType<typeof setTimeout> | undefined
+
+  constructor(dir?: string) {
+    this.#file = dir === undefined ? undefined : join(dir, FILE)
+    if (this.#file && existsSync(this.#file)) {
+      try {
+        const list = JSON.parse(readFileSync(this.#file, 'utf8')) as Omit<ProxyStatus, 'inSync'>[]
+        const cutoff = Date.now() - FORGET_AFTER_MS
+        for (const r of list) if (Date.parse(r.lastSeen) > cutoff) this.#reports.set(`${r.proxy}\n${r.instance}`, r)
+      } catch {
+        // A damaged status file only loses the status list; proxies report again.
+      }
+    }
+  }
 
   record(proxy: string, report: StatusReport, now = new Date()): void {
     this.#reports.set(`${proxy}\n${report.instance}`, { ...report, proxy, lastSeen: now.toISOString() })
+    if (this.#file && !this.#timer) {
+      this.#timer = setTimeout(() => this.flush(), 1000)
+      this.#timer.unref()
+    }
+  }
+
+  /** Write the reports now (also on shutdown). */
+  flush(): void {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    if (this.#file) writeFileAtomic(this.#file, JSON.stringify([...this.#reports.values()]))
   }
 
   list(currentVersion: number): ProxyStatus[] {

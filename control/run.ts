@@ -52,7 +52,8 @@ export async function startControl(o: ControlOptions): Promise<ControlService> {
   const waiters = new Waiters()
   store.onChange((v) => waiters.release(v))
   const bundles = new BundleCache(store, key, { ...(o.bundleLifetimeSeconds !== undefined && { lifetimeSeconds: o.bundleLifetimeSeconds }) })
-  const app = controlApp({ store, bundles, auth, waiters, reports: new ProxyReports(), metrics: controlMetrics(), jwks: { keys: [key.publicJwk] } })
+  const reports = new ProxyReports(o.dataDir)
+  const app = controlApp({ store, bundles, auth, waiters, reports, metrics: controlMetrics(), jwks: { keys: [key.publicJwk] } })
 
   // Leases: an instance that stopped renewing drops out of every bundle.
   const sweep = setInterval(() => store.expire(), 1000)
@@ -79,6 +80,7 @@ export async function startControl(o: ControlOptions): Promise<ControlService> {
     async close() {
       clearInterval(sweep)
       waiters.releaseAll()
+      reports.flush()
       await new Promise<void>((resolve) => {
         // Released long-polls answer on their keep-alive sockets; close each as it goes idle.
         const idle = setInterval(() => server.closeIdleConnections(), 20)

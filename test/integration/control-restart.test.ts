@@ -39,6 +39,7 @@ describe('weft control restarts', () => {
     await a.api('POST', '/v1/config', { resources: [service('web', 'default', 3999)] })
     const tokenRes = await body(a.api('POST', '/v1/tokens', { gateway: 'default/edge' }))
     const config = await body(a.api('GET', '/v1/config'))
+    await a.api('POST', '/v1/proxies/gateway.default.edge/status', { instance: 'gw-1', version: config.version }, { token: tokenRes.token })
     const history = await body(a.api('GET', '/v1/config/versions'))
     const jwks = readFileSync(join(dir, 'jwks.json'), 'utf8')
     // A long-poll in flight must not hold the stop up.
@@ -57,6 +58,8 @@ describe('weft control restarts', () => {
     const bundle = await b.api('GET', '/v1/bundles/gateway.default.edge', undefined, { token: tokenRes.token })
     expect(bundle.status).toBe(200)
     expect(bundle.headers.get('etag')).toBe(`"${config.version}"`)
+    const proxies = await body(b.api('GET', '/v1/proxies'))
+    expect(proxies.proxies).toEqual([expect.objectContaining({ proxy: 'gateway.default.edge', instance: 'gw-1', version: config.version, inSync: true })])
     const next = await body(b.api('POST', '/v1/config', { resources: [service('web', 'default', 4000)] }))
     expect(next.version).toBe(config.version + 1)
     await b.stop()
