@@ -5,7 +5,7 @@
  *
  * @example
  * weft gateway --config mesh.yaml --gateway default/edge --address 127.0.0.1 --admin 127.0.0.1:15000
- * weft gateway --control http://127.0.0.1:7000 --trust .weft/control/jwks.json --token $T --data .weft/gw --gateway default/edge
+ * weft gateway --control http://127.0.0.1:7070 --trust .weft/control/jwks.json --token $T --data .weft/gw --gateway default/edge
  */
 import type { Command } from 'commander'
 import { UsageError } from './host-port.js'
@@ -26,7 +26,7 @@ export function gatewayCommand(program: Command): void {
     .addHelpText(
       'after',
       '\nExamples:\n  weft gateway --config mesh.yaml --gateway default/edge --admin 127.0.0.1:15000\n' +
-        '  weft gateway --control http://127.0.0.1:7000 --trust .weft/control/jwks.json --token TOKEN --data .weft/gw --gateway default/edge\n' +
+        '  weft gateway --control http://127.0.0.1:7070 --trust .weft/control/jwks.json --token TOKEN --data .weft/gw --gateway default/edge\n' +
         '\nWith --control, /ready answers 200 once a verified bundle (or the one kept in --data) is active.\n' +
         'A bundle that fails verification (signature, key, scope, expiry, version) is refused and the last-known-good keeps serving.\n',
     )
