@@ -39,11 +39,22 @@ export function referenceAllowed(
   )
 }
 
-export function resolveBackend(config: ConfigSet, fromKind: string, fromNs: string, ref: BackendObjectReference): ResolvedBackend {
+export interface ResolveOptions {
+  /** Mesh (GAMMA) routes reach Services in any namespace without a ReferenceGrant (GEP-1294). */
+  skipReferenceGrant?: boolean
+}
+
+export function resolveBackend(
+  config: ConfigSet,
+  fromKind: string,
+  fromNs: string,
+  ref: BackendObjectReference,
+  opts: ResolveOptions = {},
+): ResolvedBackend {
   const name = `${ref.namespace}/${ref.name}`
   if (ref.group !== '' || ref.kind !== 'Service')
     return { ok: false, name, reason: `backendRef ${name} has unsupported group/kind ${ref.group || 'core'}/${ref.kind}` }
-  if (ref.namespace !== fromNs && !referenceAllowed(config, fromKind, fromNs, '', 'Service', ref.namespace, ref.name))
+  if (ref.namespace !== fromNs && opts.skipReferenceGrant !== true && !referenceAllowed(config, fromKind, fromNs, '', 'Service', ref.namespace, ref.name))
     return { ok: false, name, reason: `backendRef ${name} is in another namespace and no ReferenceGrant allows it` }
   const svc = config.services.find((s) => s.metadata.namespace === ref.namespace && s.metadata.name === ref.name)
   if (!svc) return { ok: false, name, reason: `Service ${name} does not exist` }

@@ -24,6 +24,8 @@ import { forward } from '../stages/forward.js'
 export interface CompileDeps {
   config: ConfigSet
   upstream: Upstream
+  /** Mesh routes: cross-namespace backendRefs need no ReferenceGrant (GEP-1294). Default false. */
+  skipReferenceGrant?: boolean
 }
 
 /** Filters become stages; a redirect is terminal, so it also reports that. */
@@ -35,7 +37,7 @@ function filterStages(filters: HTTPRouteFilter[], routeNs: string, deps: Compile
       case 'ResponseHeaderModifier': stages.push(responseHeaderModifier(f.responseHeaderModifier)); break
       case 'URLRewrite': stages.push(urlRewrite(f.urlRewrite)); break
       case 'RequestMirror': {
-        const target = resolveBackend(deps.config, 'HTTPRoute', routeNs, f.requestMirror.backendRef)
+        const target = resolveBackend(deps.config, 'HTTPRoute', routeNs, f.requestMirror.backendRef, deps)
         stages.push(requestMirror(target, mirrorFraction(f.requestMirror), deps.upstream))
         break
       }
@@ -58,7 +60,7 @@ export function compileRule(route: HTTPRoute, ruleIndex: number, deps: CompileDe
   if (terminal) return compose(outer)(terminal(unreachable))
 
   const backends: WeightedHandler[] = rule.backendRefs.map((ref) => {
-    const resolved = resolveBackend(deps.config, 'HTTPRoute', ns, ref)
+    const resolved = resolveBackend(deps.config, 'HTTPRoute', ns, ref, deps)
     const bf = filterStages(ref.filters, ns, deps)
     const inner: Stage[] = [...bf.stages]
     if (bf.terminal) return { weight: ref.weight, name: resolved.name, handler: compose(inner)(bf.terminal(unreachable)) }
