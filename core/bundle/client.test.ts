@@ -116,4 +116,18 @@ describe('bundleClient', () => {
     expect(Math.max(...delays)).toBeLessThanOrEqual(50)
     expect(client.status.fetchFailures).toBeGreaterThanOrEqual(5)
   })
+
+  it('Should keep the re-signed copy of the running version once it is past half its lifetime', async () => {
+    const cp = await control(3)
+    const now = Math.floor(Date.now() / 1000)
+    const aging = await cp.sign({ version: 3, issuedAt: now - 100, expiresAt: now + 50 })
+    const cache = memoryCache(aging)
+    const { client, built, logs } = setup(cp, { cache })
+    await client.start()
+    for (let i = 0; i < 100 && (await cache.load()) === aging; i++) await new Promise((r) => setTimeout(r, 10))
+    expect(await cache.load()).not.toBe(aging)
+    expect(built).toEqual([3])
+    expect(client.active!.expiresAt).toBeGreaterThan(now + 50)
+    expect(logs.join('\n')).toMatch(/re-signed/)
+  })
 })

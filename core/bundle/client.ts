@@ -96,8 +96,17 @@ export function bundleClient<S>(opts: BundleClientOptions<S>) {
     }
   }
 
+  /** Past half its lifetime, the running bundle is asked for again without If-None-Match (at most once a minute), to keep a fresh copy in the cache. */
+  let lastRefresh = 0
+  const needsRefresh = (b: VerifiedBundle) => {
+    const now = Date.now()
+    if (now < (b.issuedAt + (b.expiresAt - b.issuedAt) / 2) * 1000 || now - lastRefresh < 60_000) return false
+    lastRefresh = now
+    return true
+  }
+
   const once = async () => {
-    const etag = refusedEtag ?? (active ? `"${active.version}"` : undefined)
+    const etag = refusedEtag ?? (active && !needsRefresh(active) ? `"${active.version}"` : undefined)
     const r = await poll({ url, token: opts.token, etag, waitSeconds: opts.waitSeconds ?? 30, signal: stopping.signal, ...(opts.fetch && { fetch: opts.fetch }) })
     if (stopping.signal.aborted) return
     if (r.kind === 'failed') {
@@ -129,6 +138,7 @@ export function bundleClient<S>(opts: BundleClientOptions<S>) {
         if (active && v.bundle.expiresAt > active.expiresAt) {
           active = v.bundle
           await opts.cache.save(v.bundle.jws).catch(() => {})
+          log(`bundle version ${v.bundle.version} re-signed, now valid until ${new Date(v.bundle.expiresAt * 1000).toISOString()}`)
         }
         failures = 0
         refusedEtag = undefined
