@@ -1,46 +1,95 @@
 /**
  * @module
- * Signed bundles per proxy scope, compiled and signed on first request for a version
- * and kept until the config changes (or half their lifetime has passed, so a proxy is
- * never served a bundle about to expire).
+ * Signed bundles per proxy scope, compiled and signed on first request for a version.
+ * Cheap at mesh scale: the compiled config of a scope is serialized once per version
+ * and shared by every scope that compiles to the same subset (every sidecar of a
+ * namespace today); signed bundles are kept in a cache bounded by bytes (least
+ * recently used out first) and re-signed once half their lifetime has passed, so a
+ * proxy is never served a bundle about to expire.
  *
  * @example
  * const bundles = new BundleCache(store, key, { lifetimeSeconds: 86400 })
  * const b = await bundles.get('sidecar.default.api') // { version, jws, payload }
  */
+import { parseScope } from '../core/bundle/format.js'
 import { compileScope } from '../core/bundle/scope.js'
 import type { ConfigSet } from '../core/config/types.js'
 import type { SigningKey } from './keys.js'
-import { signBundle, type SignedBundle } from './sign.js'
+import { signBundleJson, type SignedBundle } from './sign.js'
 import type { Store } from './store.js'
 
+/** Default bound of the signed-bundle cache, bytes of JWS. */
+export const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
+
 export class BundleCache {
-  readonly #cache = new Map<string, Promise<SignedBundle>>()
+  /** Signed bundles by scope, in least-recently-used order. */
+  readonly #signed = new Map<string, Promise<SignedBundle>>()
+  #signedBytes = 0
+  /** The JSON of a compiled subset, by compile key, for the current version. */
+  readonly #compiled = new Map<string, string>()
   readonly #store: Store
   readonly #key: SigningKey
   readonly #lifetime: number | undefined
+  readonly #maxBytes: number
 
-  constructor(store: Store, key: SigningKey, opts: { lifetimeSeconds?: number } = {}) {
+  constructor(store: Store, key: SigningKey, opts: { lifetimeSeconds?: number; maxCacheBytes?: number } = {}) {
     this.#store = store
     this.#key = key
     this.#lifetime = opts.lifetimeSeconds
-    store.onChange(() => this.#cache.clear())
+    this.#maxBytes = opts.maxCacheBytes ?? DEFAULT_CACHE_BYTES
+    store.onChange(() => {
+      this.#signed.clear()
+      this.#signedBytes = 0
+      this.#compiled.clear()
+    })
   }
 
   /** The bundle of `scope` at the current version. */
   async get(scope: string): Promise<SignedBundle> {
     const version = this.#store.version
-    const cached = this.#cache.get(scope)
+    const cached = this.#signed.get(scope)
     if (cached) {
       const b = await cached
       const half = (b.payload.expiresAt - b.payload.issuedAt) / 2
-      if (b.version === version && Date.now() / 1000 < b.payload.issuedAt + half) return b
+      if (b.version === version && Date.now() / 1000 < b.payload.issuedAt + half) {
+        this.#signed.delete(scope)
+        this.#signed.set(scope, cached)
+        return b
+      }
+      this.#drop(scope, b)
     }
-    const config = withoutOrigins(compileScope(this.#store.config, scope))
-    const signing = signBundle(this.#key, { version, scope, config }, { ...(this.#lifetime !== undefined && { lifetimeSeconds: this.#lifetime }) })
-    this.#cache.set(scope, signing)
-    signing.catch(() => this.#cache.delete(scope))
+    const signing = Promise.resolve().then(() => signBundleJson(this.#key, { version, scope, configJson: this.#configJson(scope) }, { ...(this.#lifetime !== undefined && { lifetimeSeconds: this.#lifetime }) }))
+    this.#signed.set(scope, signing)
+    signing.then(
+      (b) => {
+        if (this.#signed.get(scope) !== signing) return
+        this.#signedBytes += b.jws.length
+        for (const [s, p] of this.#signed) {
+          if (this.#signedBytes <= this.#maxBytes || s === scope) break
+          void p.then((old) => this.#drop(s, old))
+        }
+      },
+      () => this.#signed.delete(scope),
+    )
     return signing
+  }
+
+  #drop(scope: string, b: SignedBundle): void {
+    if (!this.#signed.has(scope)) return
+    this.#signed.delete(scope)
+    this.#signedBytes -= b.jws.length
+  }
+
+  /** Every sidecar of a namespace compiles to the same subset; a gateway to its own. */
+  #configJson(scope: string): string {
+    const s = parseScope(scope)
+    const compileKey = s?.kind === 'sidecar' ? `sidecar.${s.namespace}` : scope
+    let json = this.#compiled.get(compileKey)
+    if (json === undefined) {
+      json = JSON.stringify(withoutOrigins(compileScope(this.#store.config, scope)))
+      this.#compiled.set(compileKey, json)
+    }
+    return json
   }
 }
 

@@ -9,6 +9,7 @@
  * const key = await loadOrCreateSigningKey('/var/lib/weft')
  * key.kid // 'Yx9…'
  */
+import { createPrivateKey, type JsonWebKey as NodeJsonWebKey, type KeyObject } from 'node:crypto'
 import { chmodSync, existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose'
@@ -18,6 +19,8 @@ import { writeFileAtomic } from './fs-atomic.js'
 export interface SigningKey {
   kid: string
   privateKey: CryptoKey
+  /** The same private key for node:crypto (the fast signing path, see sign.ts). */
+  keyObject: KeyObject
   /** The public JWK with `kid`, `alg` and `use`, as in jwks.json. */
   publicJwk: JWK
 }
@@ -44,5 +47,6 @@ export async function loadOrCreateSigningKey(dir: string): Promise<SigningKey> {
   const jwksFile = join(dir, JWKS_FILE)
   if (!existsSync(jwksFile) || readFileSync(jwksFile, 'utf8') !== jwks) writeFileAtomic(jwksFile, jwks)
   const privateKey = (await importJWK({ ...privateJwk, alg: BUNDLE_ALG }, BUNDLE_ALG)) as CryptoKey
-  return { kid, privateKey, publicJwk }
+  const keyObject = createPrivateKey({ key: privateJwk as NodeJsonWebKey, format: 'jwk' })
+  return { kid, privateKey, keyObject, publicJwk }
 }

@@ -224,7 +224,7 @@ function toMap(list: RawResource[]): Map<string, RawResource> {
 function validate(resources: Map<string, RawResource>): { ok: true; config: ConfigSet } | { ok: false; errors: ConfigError[] } {
   if (resources.size === 0) return { ok: true, config: emptyConfigSet() }
   const list = [...resources.values()]
-  const r = loadConfig([{ name: 'config', text: JSON.stringify(list.map((x) => x.raw)) }])
+  const r = loadConfig([{ name: 'config.json', text: JSON.stringify(list.map((x) => x.raw)) }])
   if (r.ok) return { ok: true, config: r.config }
   return {
     ok: false,
