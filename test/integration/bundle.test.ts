@@ -222,8 +222,12 @@ describe('weft gateway --control', () => {
     await writeFile(join(dir, 'jwks.json'), JSON.stringify(cp.jwks()))
     const cold = await startGw(cp.url, { expectReady: false })
     try {
-      await sleep(800)
+      // The admin server answers before the first poll; under load the process may take a while to start.
+      const first = await waitFor('the admin server', async () => (await cold.admin('/ready')).status, 15_000)
+      expect(first).toBe(503)
+      await sleep(500)
       expect((await cold.admin('/ready')).status).toBe(503)
+      expect(cold.output()).toMatch(/cannot fetch the bundle/)
     } finally {
       await cold.stop()
       dir = before
