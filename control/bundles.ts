@@ -58,7 +58,9 @@ export class BundleCache {
       }
       this.#drop(scope, b)
     }
-    const signing = Promise.resolve().then(() => signBundleJson(this.#key, { version, scope, configJson: this.#configJson(scope) }, { ...(this.#lifetime !== undefined && { lifetimeSeconds: this.#lifetime }) }))
+    // Signing a large bundle takes milliseconds of CPU: yield to I/O first, so a burst of
+    // released long-polls does not stall applies and health checks behind it.
+    const signing = new Promise<void>((r) => setImmediate(r)).then(() => signBundleJson(this.#key, { version, scope, configJson: this.#configJson(scope) }, { ...(this.#lifetime !== undefined && { lifetimeSeconds: this.#lifetime }) }))
     this.#signed.set(scope, signing)
     signing.then(
       (b) => {
