@@ -229,8 +229,10 @@ function validate(resources: Map<string, RawResource>): { ok: true; config: Conf
   return {
     ok: false,
     errors: r.issues.map((i) => {
-      const { line: _line, document: _doc, ...rest } = i
-      return { ...rest, file: '(resulting config)' }
+      // The merged list is internal: drop its index from the path; the resource names what is wrong.
+      const { line: _line, document: _doc, path, ...rest } = i
+      const inner = path?.replace(/^\[\d+\]\.?/, '')
+      return { ...rest, ...(inner && { path: inner }), file: '(resulting config)' }
     }),
   }
 }
