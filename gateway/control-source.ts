@@ -30,6 +30,7 @@ export interface ControlSourceOptions {
   waitSeconds?: number
   registry: MetricsRegistry
   log: (msg: string) => void
+  onReject?: (err: unknown) => void
 }
 
 /** Thrown when `--trust` cannot be read or holds no usable key. */
@@ -61,6 +62,7 @@ export async function controlSource<S>(opts: ControlSourceOptions & { activator:
     status: new BundleStatus(opts.registry),
     activator: opts.activator,
     log: opts.log,
+    ...(opts.onReject && { onReject: opts.onReject }),
     ...(opts.waitSeconds !== undefined && { waitSeconds: opts.waitSeconds }),
   })
 }

@@ -163,6 +163,11 @@ async function runFromControl(opts: GatewayOptions, control: NonNullable<Gateway
     scope,
     registry: s.registry,
     log,
+    // A rejected bundle also shows in /stats' lastError and weft_config_rejections_total, as a rejected file does.
+    onReject: (err: unknown) => {
+      store.reject((err as Error).message)
+      s.rejections.labels().inc()
+    },
     ...(control.instance !== undefined && { instance: control.instance }),
     ...(control.waitSeconds !== undefined && { waitSeconds: control.waitSeconds }),
     activator: {
@@ -170,14 +175,7 @@ async function runFromControl(opts: GatewayOptions, control: NonNullable<Gateway
       commit: (snap: GatewaySnapshot) => s.activate(snap),
     },
   })
-  // A rejected bundle also shows in /stats' lastError and weft_config_rejections_total, as a rejected file does.
   const status = client.status
-  const rejected = status.rejected.bind(status)
-  status.rejected = (err: unknown) => {
-    rejected(err)
-    store.reject((err as Error).message)
-    s.rejections.labels().inc()
-  }
   const admin = opts.admin
     ? await startAdmin({
         ...parseHostPort(opts.admin, '--admin'),

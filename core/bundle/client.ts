@@ -35,6 +35,8 @@ export interface BundleClientOptions<S> {
   status: BundleStatus
   activator: Activator<S>
   log: (msg: string) => void
+  /** Called on each rejection, after it is counted (e.g. to mirror it in the proxy's own stats). */
+  onReject?: (err: unknown) => void
   /** Long-poll wait (default 30 s). */
   waitSeconds?: number
   backoff?: BackoffOptions
@@ -62,6 +64,7 @@ export function bundleClient<S>(opts: BundleClientOptions<S>) {
 
   const reject = (err: unknown, what: string) => {
     status.rejected(err)
+    opts.onReject?.(err)
     const code = err instanceof BundleError ? err.code : 'ERR_BUNDLE_FETCH'
     log(`bundle rejected (${code}): ${what}: ${(err as Error).message}; still serving ${active ? `version ${active.version}` : 'nothing yet'}`)
     report()
