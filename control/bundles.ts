@@ -11,7 +11,7 @@
  * const bundles = new BundleCache(store, key, { lifetimeSeconds: 86400 })
  * const b = await bundles.get('sidecar.default.api') // { version, jws, payload }
  */
-import { parseScope } from '../core/bundle/format.js'
+import { MAX_BUNDLE_BYTES, parseScope } from '../core/bundle/format.js'
 import { compileScope } from '../core/bundle/scope.js'
 import type { ConfigSet } from '../core/config/types.js'
 import type { SigningKey } from './keys.js'
@@ -60,12 +60,16 @@ export class BundleCache {
     }
     // Signing a large bundle takes milliseconds of CPU: yield to I/O first, so a burst of
     // released long-polls does not stall applies and health checks behind it.
-    const signing = new Promise<void>((r) => setImmediate(r)).then(() => signBundleJson(this.#key, { version, scope, configJson: this.#configJson(scope) }, { ...(this.#lifetime !== undefined && { lifetimeSeconds: this.#lifetime }) }))
+    // The config is read now, with the version it belongs to; only the signing waits.
+    const configJson = this.#configJson(scope)
+    const signing = new Promise<void>((r) => setImmediate(r)).then(() => signBundleJson(this.#key, { version, scope, configJson }, { ...(this.#lifetime !== undefined && { lifetimeSeconds: this.#lifetime }) }))
     this.#signed.set(scope, signing)
     signing.then(
       (b) => {
         if (this.#signed.get(scope) !== signing) return
         this.#signedBytes += b.jws.length
+        if (b.jws.length > MAX_BUNDLE_BYTES)
+          console.warn(`weft control: the bundle of ${scope} at version ${version} is ${b.jws.length} bytes, over the ${MAX_BUNDLE_BYTES} proxies accept; they will refuse it`)
         for (const [s, p] of this.#signed) {
           if (this.#signedBytes <= this.#maxBytes || s === scope) break
           void p.then((old) => this.#drop(s, old))
