@@ -136,7 +136,10 @@ async function publishGood(): Promise<string> {
 }
 
 beforeAll(async () => {
-  backend = createServer((_req, res) => res.end('ok'))
+  backend = createServer((req, res) => {
+    if (req.url === '/slow') setTimeout(() => res.end('slow'), 600)
+    else res.end('ok')
+  })
   await new Promise<void>((ok) => backend.listen(0, '127.0.0.1', ok))
   backendPort = (backend.address() as { port: number }).port
   listenPort = await freePort()
@@ -170,6 +173,17 @@ describe('weft gateway --control', () => {
     const t = await publishGood()
     expect(await served()).toBe(t)
     expect(Date.now() - start).toBeLessThan(800)
+  })
+
+  it('Should finish a request in flight on the bundle it started with while new ones use the next', async () => {
+    const before = await served()
+    const slow = fetch(`http://127.0.0.1:${listenPort}/slow`, { signal: AbortSignal.timeout(5000) })
+    await sleep(100)
+    const next = await publishGood()
+    const res = await slow
+    expect(await res.text()).toBe('slow')
+    expect(res.headers.get('x-config')).toBe(before)
+    expect(await served()).toBe(next)
   })
 
   const bad: [FakeMode, string][] = [
