@@ -48,8 +48,9 @@ export async function startControlProcess(dir: string, extraArgs: string[] = [],
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`weft control did not start within 10 s:\n${out}`)), 10_000)
     const check = () => {
+      // The banner's last line names the trust anchor; wait for all of it.
       const m = /listening on (http:\/\/\S+)/.exec(out)
-      if (m) {
+      if (m && out.includes('trust anchor')) {
         clearTimeout(timer)
         resolve(m[1]!)
       }
