@@ -14,6 +14,7 @@ import { applyCommand } from './apply.js'
 import { deleteCommand } from './delete.js'
 import { tokenCommand } from './token.js'
 import { statusCommand } from './status.js'
+import { proxyCommand } from './proxy.js'
 import { CommandExit } from './control-client.js'
 import { UsageError } from './host-port.js'
 
@@ -30,6 +31,7 @@ export async function main(argv: string[]): Promise<number | void> {
   deleteCommand(program)
   tokenCommand(program)
   statusCommand(program)
+  proxyCommand(program)
   for (const c of program.commands) c.exitOverride()
   try {
     await program.parseAsync(argv)
