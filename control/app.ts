@@ -69,6 +69,7 @@ export function controlApp(d: ControlDeps): Hono<Env> {
   app.get('/metrics', (c) => {
     metrics.version.set(store.version)
     metrics.waiting.set(d.waiters.size)
+    metrics.instances.set(store.instances().length)
     return c.body(metrics.registry.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
   })
   app.get('/.well-known/jwks.json', (c) => c.json(d.jwks))

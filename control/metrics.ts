@@ -18,6 +18,7 @@ export function controlMetrics() {
     bundles: registry.counter('weft_control_bundles_served_total', 'Signed bundles served (200).', ['kind']),
     notModified: registry.counter('weft_control_bundles_not_modified_total', 'Bundle requests answered 304 Not Modified.', ['kind']),
     waiting: registry.gauge('weft_control_longpolls_waiting', 'Bundle long-polls waiting for a newer version.'),
+    instances: registry.gauge('weft_control_instances_registered', 'Sidecar instances with a running lease.'),
     reports: registry.counter('weft_control_status_reports_total', 'Proxy status reports received.'),
   }
 }

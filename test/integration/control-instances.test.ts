@@ -45,6 +45,7 @@ describe('instance registration', () => {
     ])
     const renew = await (await control.api('PUT', '/v1/proxies/sidecar.default.api/instances/api-1', { address: '127.0.0.1', port: 15006, leaseSeconds: 30 }, { token: apiToken })).json()
     expect(renew).toMatchObject({ version: v + 1, changed: false })
+    expect(await (await fetch(`${control.url}/metrics`)).text()).toMatch(/weft_control_instances_registered 1/)
     const list = await (await control.api('GET', '/v1/instances')).json()
     expect(list.instances).toEqual([expect.objectContaining({ scope: 'sidecar.default.api', instance: 'api-1', port: 15006 })])
   })
