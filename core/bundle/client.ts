@@ -123,6 +123,7 @@ export function bundleClient<S>(opts: BundleClientOptions<S>) {
       }
       if (fallback && !active) {
         const f = fallback
+        fallback = undefined // tried once: a NACK is not retried on every failed poll
         await put(f, 'cache', true).catch((err) => reject(err, 'cached bundle'))
       }
       await timers.sleep(backoff(failures, opts.backoff), stopping.signal)

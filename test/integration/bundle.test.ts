@@ -247,4 +247,23 @@ describe('weft gateway --control', () => {
       dir = before
     }
   })
+
+  it('Should serve an expired persisted bundle at boot only because the control plane is down, and say so', async () => {
+    const before = dir
+    dir = await mkdtemp(join(tmpdir(), 'weft-bundle-expired-'))
+    await writeFile(join(dir, 'jwks.json'), JSON.stringify(cp.jwks()))
+    const now = Math.floor(Date.now() / 1000)
+    await writeFile(join(dir, `bundle-${scope}.jws`), await cp.sign({ version: 42, issuedAt: now - 7200, expiresAt: now - 3600, config: config('expired') }))
+    await gw.stop() // it holds the listener port
+    const old = await startGw(cp.url)
+    try {
+      expect(await served()).toBe('expired')
+      const stats = (await (await old.admin('/stats')).json()) as { bundle: { activeVersion: number; source: string; activeExpired: boolean } }
+      expect(stats.bundle).toMatchObject({ activeVersion: 42, source: 'cache', activeExpired: true })
+      expect(old.output()).toMatch(/EXPIRED: served only because the control plane is unreachable/)
+    } finally {
+      await old.stop()
+      dir = before
+    }
+  })
 })
