@@ -1,0 +1,160 @@
+/**
+ * @module
+ * Real `weft proxy` processes and echo apps for the sidecar integration tests: each
+ * sidecar is `node bin/weft.js proxy …` on free 127.0.0.1 ports, ready once its admin
+ * `/ready` answers 200, stopped by PID.
+ *
+ * @example
+ * const app = await startEchoApp('api')
+ * const sc = await startSidecar({ service: 'api', app: app.url, control, token, lease: 3 })
+ * await sc.stop('SIGTERM')
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { freePort, WEFT_BIN } from '../support/gateway-runner.js'
+import type { ControlProcess } from './control-process.js'
+
+const running = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const p of running) if (p.exitCode === null && p.signalCode === null && p.pid) process.kill(p.pid, 'SIGKILL')
+})
+
+export interface EchoApp {
+  name: string
+  url: string
+  port: number
+  close(): Promise<void>
+}
+
+/** An app answering every request with JSON `{app, method, url, headers}`. */
+export async function startEchoApp(name: string): Promise<EchoApp> {
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const delay = Number(req.headers['x-delay-ms'] ?? 0)
+      setTimeout(() => {
+        res.setHeader('content-type', 'application/json')
+        res.end(JSON.stringify({ app: name, method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString() }))
+      }, delay)
+    })
+  })
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
+  const port = (server.address() as AddressInfo).port
+  return {
+    name,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections()
+        server.close(() => ok())
+      }),
+  }
+}
+
+export interface SidecarProcess {
+  pid: number
+  service: string
+  inbound: number
+  outbound: number
+  admin: number
+  instance: string
+  output(): string
+  exited: Promise<{ code: number | null; signal: string | null }>
+  stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<{ code: number | null; signal: string | null }>
+}
+
+export async function startSidecar(opts: { service: string; namespace?: string; app: string; control: ControlProcess; token: string; lease?: number; instance?: string; extra?: string[] }): Promise<SidecarProcess> {
+  const [inbound, outbound, admin] = [await freePort(), await freePort(), await freePort()]
+  const instance = opts.instance ?? `${opts.service}-${inbound}`
+  const args = [
+    WEFT_BIN, 'proxy',
+    '--service', opts.service,
+    '--namespace', opts.namespace ?? 'default',
+    '--app', opts.app,
+    '--control', opts.control.url,
+    '--trust', join(opts.control.dir, 'jwks.json'),
+    '--token', opts.token,
+    '--inbound', `127.0.0.1:${inbound}`,
+    '--outbound', `127.0.0.1:${outbound}`,
+    '--admin', `127.0.0.1:${admin}`,
+    '--instance', instance,
+    '--lease', String(opts.lease ?? 15),
+    ...(opts.extra ?? []),
+  ]
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WEFT_TOKEN: '', WEFT_CONTROL_URL: '' } })
+  running.add(child)
+  let out = ''
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()))
+  child.stderr!.on('data', (b: Buffer) => (out += b.toString()))
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.once('exit', (code, signal) => {
+      running.delete(child)
+      resolve({ code, signal })
+    }),
+  )
+  let gone = false
+  void exited.then(() => (gone = true))
+  const deadline = Date.now() + 15_000
+  for (;;) {
+    if (gone) throw new Error(`weft proxy ${opts.service} exited at start:\n${out}`)
+    if (Date.now() > deadline) {
+      process.kill(child.pid!, 'SIGKILL')
+      throw new Error(`weft proxy ${opts.service} not ready within 15 s:\n${out}`)
+    }
+    const ok = await fetch(`http://127.0.0.1:${admin}/ready`).then((r) => r.status === 200, () => false)
+    if (ok) break
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  return {
+    pid: child.pid!,
+    service: opts.service,
+    inbound,
+    outbound,
+    admin,
+    instance,
+    output: () => out,
+    exited,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, signal)
+      const timer = setTimeout(() => child.exitCode === null && child.signalCode === null && process.kill(child.pid!, 'SIGKILL'), 15_000)
+      const r = await exited
+      clearTimeout(timer)
+      return r
+    },
+  }
+}
+
+export interface Answer {
+  status: number
+  headers: IncomingHttpHeaders
+  body: string
+}
+
+/** One HTTP/1.1 request to 127.0.0.1:port with `path` as the request-target as given (origin- or absolute-form). */
+export function send(port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method, headers, agent: false }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (c: string) => (body += c))
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }))
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+/** Retry `fn` until it returns true, or throw after `ms`. */
+export async function eventually(fn: () => Promise<boolean>, ms: number, what: string): Promise<number> {
+  const start = Date.now()
+  for (;;) {
+    if (await fn().catch(() => false)) return Date.now() - start
+    if (Date.now() - start > ms) throw new Error(`not within ${ms} ms: ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
