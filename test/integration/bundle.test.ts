@@ -159,7 +159,8 @@ afterAll(async () => {
 describe('weft gateway --control', () => {
   it('Should serve the verified bundle, persist it, and report its version', async () => {
     expect(await served()).toBe('v0')
-    expect(existsSync(join(dir, `bundle-${scope}.jws`))).toBe(true)
+    // Persisted right after the activation, so a moment after /ready turns 200.
+    await waitFor('the persisted bundle', async () => existsSync(join(dir, `bundle-${scope}.jws`)) || undefined)
     await waitFor('a status report', async () => cp.statuses.find((s) => s.body.version === 1))
     expect(cp.requests[0]!.auth).toBe('Bearer proxy-token')
     const stats = (await (await gw.admin('/stats')).json()) as { bundle: { activeVersion: number; source: string } }
