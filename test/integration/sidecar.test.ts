@@ -88,6 +88,13 @@ describe('weft proxy', () => {
     )
   })
 
+  it('Should report the bundle version it runs (weft status)', async () => {
+    await eventually(async () => {
+      const { proxies } = (await (await control.api('GET', '/v1/proxies')).json()) as { proxies: { proxy: string; instance: string; inSync: boolean }[] }
+      return proxies.some((p) => p.proxy === 'sidecar.default.web' && p.instance === web.instance && p.inSync)
+    }, 5000, 'web reported in sync')
+  })
+
   it("Should route a call with Host: api from web's app through both sidecars to api's app, by the Service's HTTPRoute", async () => {
     await eventually(reachesApi, 10_000, 'web → api through the sidecars')
     const r = await viaWeb('/hello?x=1', { 'x-canary': '1', connection: 'keep-alive, x-hop', 'x-hop': 'drop me' })
