@@ -24,6 +24,7 @@ interface ProxyFlags {
   data?: string
   instance?: string
   lease: string
+  drainGrace: string
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
@@ -45,11 +46,13 @@ export function proxyCommand(program: Command): void {
     .option('--data <dir>', 'where the last-known-good bundle is kept; started from when the control plane is unreachable')
     .option('--instance <id>', 'instance id registered with the control plane (default SERVICE-HOST-PID)')
     .option('--lease <seconds>', 'registration lease; renewed every third of it', '15')
+    .option('--drain-grace <ms>', 'on stop: how long to keep serving after deregistering, while peers drop this instance', '1000')
     .addHelpText(
       'after',
       '\nExample:\n  weft proxy --service api --app http://127.0.0.1:3000 --control http://127.0.0.1:7070 --trust .weft/control/jwks.json --token TOKEN\n' +
         '\n/ready answers 200 once a verified bundle (or the one kept in --data) is active.\n' +
-        'SIGTERM/SIGINT: stop accepting, deregister, drain requests in flight (up to 10 s), exit 0.\n',
+        'SIGTERM/SIGINT: deregister, keep serving for --drain-grace while peers drop this instance,\n' +
+        'then stop accepting and drain requests in flight (up to 10 s); exit 0.\n',
     )
     .action(async (o: ProxyFlags) => {
       const control = o.control ?? process.env.WEFT_CONTROL_URL
@@ -61,6 +64,8 @@ export function proxyCommand(program: Command): void {
       const lease = Number(o.lease)
       if (!Number.isInteger(lease) || lease < 1 || lease > 300) throw new UsageError(`--lease ${o.lease}: expected whole seconds between 1 and 300`)
       if (o.instance !== undefined && !/^[A-Za-z0-9][-A-Za-z0-9_.:]{0,252}$/.test(o.instance)) throw new UsageError(`--instance ${o.instance}: letters, digits, - _ . : (at most 253)`)
+      const grace = Number(o.drainGrace)
+      if (!Number.isInteger(grace) || grace < 0 || grace > 60_000) throw new UsageError(`--drain-grace ${o.drainGrace}: expected milliseconds between 0 and 60000`)
       const { runSidecar } = await import('../worker-proxy/run.js')
       const { TrustError } = await import('../gateway/control-source.js')
       let sc: Awaited<ReturnType<typeof runSidecar>>
@@ -74,6 +79,7 @@ export function proxyCommand(program: Command): void {
           outbound: o.outbound,
           admin: o.admin,
           leaseSeconds: lease,
+          deregisterGraceMs: grace,
           ...(o.advertise !== undefined && { advertise: o.advertise }),
           ...(o.instance !== undefined && { instance: o.instance }),
         })

@@ -54,6 +54,12 @@ export interface SidecarOptions {
   leaseSeconds?: number
   /** How long close() waits for requests in flight (ms, default 10 000). */
   drainMs?: number
+  /**
+   * How long close() keeps accepting after deregistering (ms, default 1000), so peers
+   * have the bundle without this instance before its listeners stop: a rolling
+   * restart then fails no request.
+   */
+  deregisterGraceMs?: number
   log?: (msg: string) => void
 }
 
@@ -68,6 +74,7 @@ export async function runSidecar(opts: SidecarOptions) {
   const advertise = opts.advertise ? parseHostPort(opts.advertise, '--advertise') : undefined
   const leaseSeconds = opts.leaseSeconds ?? 15
   const drainMs = opts.drainMs ?? 10_000
+  const graceMs = opts.deregisterGraceMs ?? 1000
   const instance = opts.instance ?? `${opts.service}-${hostname()}-${process.pid}`.replace(/[^-A-Za-z0-9_.:]/g, '-').slice(0, 253)
 
   const upstream = createNodeUpstream()
@@ -180,12 +187,18 @@ export async function runSidecar(opts: SidecarOptions) {
     inboundPort: inbound.port,
     outboundPort: outbound.port,
     adminPort: admin?.port,
-    /** Stop accepting, deregister, drain requests in flight (bounded), stop polling. */
+    /**
+     * Deregister, keep serving for the grace (peers drop this instance from their
+     * bundles meanwhile), then stop accepting and drain requests in flight (bounded);
+     * stop polling. Stopping the listeners first would refuse peers' calls in the
+     * moment before their bundles change (seen as 502s in a rolling restart).
+     */
     close(): Promise<void> {
       closing ??= (async () => {
-        const drained = Promise.all([inbound.close(), outbound.close()])
+        const wasRegistered = reg.registered
         await reg.stop()
-        await drained
+        if (wasRegistered && graceMs > 0) await new Promise((r) => setTimeout(r, graceMs))
+        await Promise.all([inbound.close(), outbound.close()])
         await client.stop()
         await admin?.close()
         await upstream.close()
