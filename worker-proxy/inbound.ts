@@ -9,7 +9,7 @@
  * const handler = inboundHandler(appEndpoint('http://127.0.0.1:3000'), { upstream, metrics, log })
  */
 import { compose } from '../core/pipeline/compose.js'
-import type { Handler } from '../core/pipeline/stage.js'
+import type { Handler, MatchedRoute } from '../core/pipeline/stage.js'
 import type { SnapshotDeps } from '../core/snapshot/gateway-snapshot.js'
 import { forwardingHeaders } from '../core/stages/forwarding-headers.js'
 import { rescue } from '../core/stages/rescue.js'
@@ -31,7 +31,14 @@ export function appEndpoint(app: string): Endpoint {
   return { address, port, key: `${address.includes(':') ? `[${address}]` : address}:${port}` }
 }
 
+/** Inbound requests in `weft_requests_total` / `weft_request_duration_seconds`: route `(inbound)`, backend `app`. */
+const INBOUND: MatchedRoute = { route: '', rule: -1, label: '(inbound)' }
+
 export function inboundHandler(app: Endpoint, deps: SnapshotDeps): Handler {
-  const toApp: Handler = (req, ctx) => deps.upstream.send(app, req, ctx.signal)
+  const toApp: Handler = (req, ctx) => {
+    ctx.route = INBOUND
+    ctx.backend = 'app'
+    return deps.upstream.send(app, req, ctx.signal)
+  }
   return compose([telemetry(deps.metrics), rescue(deps.log), forwardingHeaders()])(toApp)
 }

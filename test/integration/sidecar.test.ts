@@ -106,6 +106,8 @@ describe('weft proxy', () => {
     expect(echoed.headers['x-forwarded-for']).toBeDefined()
     const plain = JSON.parse((await viaWeb('/other')).body)
     expect(plain.headers['x-routed']).toBeUndefined()
+    expect(await (await fetch(`http://127.0.0.1:${api!.admin}/metrics`)).text()).toMatch(/weft_requests_total\{route="\(inbound\)",backend="app",code="200"\} [1-9]/)
+    expect(await (await fetch(`http://127.0.0.1:${web.admin}/metrics`)).text()).toMatch(/weft_requests_total\{route="default\/api-routes\/0"[^}]*code="200"\} [1-9]/)
   })
 
   it('Should route an absolute-form (HTTP proxy) request by its request-target', async () => {
