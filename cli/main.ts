@@ -9,6 +9,7 @@
 import { Command, CommanderError } from 'commander'
 import { gatewayCommand } from './gateway.js'
 import { devCommand } from './dev.js'
+import { demoAppCommand } from './demo-app.js'
 import { controlCommand } from './control.js'
 import { applyCommand } from './apply.js'
 import { deleteCommand } from './delete.js'
@@ -26,6 +27,7 @@ export async function main(argv: string[]): Promise<number | void> {
     .showHelpAfterError()
   gatewayCommand(program)
   devCommand(program)
+  demoAppCommand(program)
   controlCommand(program)
   applyCommand(program)
   deleteCommand(program)
