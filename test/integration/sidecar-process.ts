@@ -158,3 +158,79 @@ export async function eventually(fn: () => Promise<boolean>, ms: number, what: s
     await new Promise((r) => setTimeout(r, 50))
   }
 }
+
+type Resource = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }
+
+/**
+ * The mesh conformance seam (test/mesh/sidecar.ts `MeshSidecars`) with real processes:
+ * a `weft control` in a temporary directory and one `weft proxy` per client (scope
+ * `sidecar.NS.CLIENT`). `apply` deletes the previous suite's non-environment resources,
+ * applies the new set through the Control API and waits until every sidecar runs it.
+ */
+export class ProcessSidecars {
+  private applied: Resource[] = []
+  private constructor(
+    private readonly control: ControlProcess,
+    private readonly dir: string,
+    private readonly sidecars: Map<string, SidecarProcess>,
+    private readonly app: EchoApp,
+  ) {}
+
+  static async start(clients: Record<string, string>): Promise<ProcessSidecars> {
+    const { mkdtempSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { startControlProcess } = await import('./control-process.js')
+    const dir = mkdtempSync(join(tmpdir(), 'weft-sidecar-mesh-'))
+    const control = await startControlProcess(join(dir, 'control'))
+    // The sidecars' own inbound app is never called by the cases.
+    const app = await startEchoApp('unused')
+    const sidecars = new Map<string, SidecarProcess>()
+    try {
+      await Promise.all(
+        Object.entries(clients).map(async ([client, namespace]) => {
+          const r = await control.api('POST', '/v1/tokens', { service: client, namespace })
+          const { token } = (await r.json()) as { token: string }
+          sidecars.set(client, await startSidecar({ service: client, namespace, app: app.url, control, token, lease: 60 }))
+        }),
+      )
+    } catch (err) {
+      for (const s of sidecars.values()) await s.stop('SIGKILL')
+      await control.stop('SIGKILL')
+      await app.close()
+      throw err
+    }
+    return new ProcessSidecars(control, dir, sidecars, app)
+  }
+
+  async apply(docs: Resource[]): Promise<void> {
+    const isEnv = (d: Resource) => d.kind === 'Namespace' || d.kind === 'Service'
+    const keyOf = (d: Resource) => `${d.kind}/${d.metadata.namespace ?? ''}/${d.metadata.name}`
+    const next = new Set(docs.map(keyOf))
+    const stale = this.applied.filter((d) => !isEnv(d) && !next.has(keyOf(d)))
+    if (stale.length) {
+      const r = await this.control.api('DELETE', '/v1/config', { resources: stale.map((d) => ({ kind: d.kind, namespace: d.metadata.namespace, name: d.metadata.name })) })
+      if (r.status !== 200) throw new Error(`delete of the previous suite's routes: ${r.status} ${await r.text()}`)
+    }
+    const r = await this.control.api('POST', '/v1/config', { resources: docs })
+    const text = await r.text()
+    if (r.status !== 200) throw new Error(`config rejected: ${r.status} ${text}`)
+    const version = (JSON.parse(text) as { version: number }).version
+    this.applied = docs
+    for (const [client, sc] of this.sidecars)
+      await eventually(async () => ((await (await fetch(`http://127.0.0.1:${sc.admin}/stats`)).json()) as { version: number }).version >= version, 10_000, `sidecar ${client} at version ${version}`)
+  }
+
+  outbound(client: string): { address: string; port: number } {
+    const sc = this.sidecars.get(client)
+    if (!sc) throw new Error(`no sidecar for client ${client}`)
+    return { address: '127.0.0.1', port: sc.outbound }
+  }
+
+  async close(): Promise<void> {
+    const { rmSync } = await import('node:fs')
+    await Promise.all([...this.sidecars.values()].map((s) => s.stop('SIGTERM')))
+    await this.control.stop()
+    await this.app.close()
+    rmSync(this.dir, { recursive: true, force: true })
+  }
+}
