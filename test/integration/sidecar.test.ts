@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startControlProcess, type ControlProcess } from './control-process.js'
 import { eventually, send, startEchoApp, startSidecar, type EchoApp, type SidecarProcess } from './sidecar-process.js'
 
-const LEASE = 2
+const LEASE = 3
 
 let dir: string
 let control: ControlProcess
