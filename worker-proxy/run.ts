@@ -18,6 +18,7 @@
  * const sc = await runSidecar({ service: 'api', namespace: 'default', app: 'http://127.0.0.1:3000', control: { url, trustFile: 'jwks.json' }, inbound: '127.0.0.1:0', outbound: '127.0.0.1:0', admin: '127.0.0.1:0' })
  * await sc.close() // deregister, stop accepting, drain
  */
+import { connectTunnel } from './connect.js'
 import { hostname, networkInterfaces } from 'node:os'
 import { MetricsRegistry } from '../core/metrics/registry.js'
 import { buildOutboundSnapshot, describeOutbound, type OutboundSnapshot } from '../core/mesh/outbound-snapshot.js'
@@ -124,6 +125,8 @@ export async function runSidecar(opts: SidecarOptions) {
     outbound = await listen({
       ...outboundAt,
       closeTimeout: drainMs,
+      // HTTPS_PROXY-style calls: a TCP tunnel to the target (egress; TLS stays end to end).
+      onConnect: (req, socket, head) => connectTunnel(req, socket, head, { log }),
       handler: (req, signal) => {
         const snap = store.current
         if (!snap) return Promise.resolve(errorResponse(new Error('not ready: no verified bundle active yet')))

@@ -51,6 +51,8 @@ export interface ListenOptions {
   abortSignal?: boolean
   /** How long close() waits for requests in flight before destroying connections. Default 10 s. */
   closeTimeout?: number
+  /** HTTP/1.1 `CONNECT` (a sidecar's outbound tunnels); default: answer 400, CONNECT is not supported. */
+  onConnect?: (req: import('node:http').IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => void
 }
 
 export interface Listening {
@@ -96,7 +98,7 @@ export async function listen(opts: ListenOptions): Promise<Listening> {
   const server = opts.tls ? createTlsServer(opts.tls, onRequest) : createPlainServer(onRequest)
   state.drainer = trackConnections(server, opts.tls !== undefined)
   server.on('clientError', onClientError)
-  server.on('connect', onConnectMethod)
+  server.on('connect', opts.onConnect ?? onConnectMethod)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(opts.port, opts.address, () => {

@@ -6,6 +6,7 @@
  * SIGKILL drops out of its peers' endpoints within its lease; SIGTERM deregisters
  * at once and exits 0.
  */
+import { connect as netConnect, createServer as createTcpServer } from 'node:net'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -114,6 +115,30 @@ describe('weft proxy', () => {
     const r = await send(web.outbound, 'http://api.default/abs', { host: 'ignored.example' })
     expect(r.status).toBe(200)
     expect(JSON.parse(r.body)).toMatchObject({ app: 'api', url: '/abs' })
+  })
+
+  it('Should tunnel CONNECT to a host outside the mesh (HTTPS_PROXY-style egress)', async () => {
+    // A TCP service outside the mesh that answers the first line it reads, upper-cased.
+    const target = createTcpServer((s) => s.once('data', (d) => s.end(String(d).toUpperCase())))
+    await new Promise<void>((ok) => target.listen(0, '127.0.0.1', ok))
+    const port = (target.address() as { port: number }).port
+    try {
+      const text = await new Promise<string>((resolve, reject) => {
+        const sock = netConnect(web.outbound, '127.0.0.1')
+        let got = ''
+        sock.on('data', (d) => {
+          got += d
+          if (got.includes('\r\n\r\n') && !got.includes('HELLO')) sock.write('hello tunnel\n')
+        })
+        sock.on('end', () => resolve(got))
+        sock.on('error', reject)
+        sock.write(`CONNECT 127.0.0.1:${port} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`)
+      })
+      expect(text).toMatch(/^HTTP\/1\.1 200/)
+      expect(text).toContain('HELLO TUNNEL')
+    } finally {
+      target.close()
+    }
   })
 
   it("Should drop a sidecar killed with SIGKILL from its peers' endpoints within the lease", async () => {
