@@ -133,7 +133,7 @@ export function devCommand(program: Command): void {
         const instance = async (service: string, version: string, call?: string) => {
           const [app, inbound, outbound, admin] = await Promise.all([freePort(), freePort(), freePort(), freePort()])
           start(`${service} app`, ['demo-app', '--name', service, '--release', version, '--port', String(app), ...(call ? ['--call', call, '--outbound', `127.0.0.1:${outbound}`] : [])])
-          start(`${service} sidecar`, ['proxy', '--service', service, '--app', `http://127.0.0.1:${app}`, '--inbound', `127.0.0.1:${inbound}`, '--outbound', `127.0.0.1:${outbound}`, '--admin', `127.0.0.1:${admin}`, '--data', join(dir, `sidecar-${service}`), ...common])
+          start(`${service} sidecar`, ['proxy', '--service', service, '--app', `http://127.0.0.1:${app}`, '--inbound', `127.0.0.1:${inbound}`, '--outbound', `127.0.0.1:${outbound}`, '--admin', `127.0.0.1:${admin}`, '--data', join(dir, `sidecar-${service}-${version}`), ...common])
           admins.push(`http://127.0.0.1:${admin}/ready`)
         }
         await instance('web', 'v1', 'api')
