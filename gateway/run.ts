@@ -17,7 +17,7 @@ import type { ConfigSet } from '../core/config/types.js'
 import { MetricsRegistry } from '../core/metrics/registry.js'
 import { buildGatewaySnapshot, describeSnapshot, type GatewaySnapshot } from '../core/snapshot/gateway-snapshot.js'
 import { SnapshotStore } from '../core/snapshot/store.js'
-import { proxyMetrics } from '../core/stages/telemetry.js'
+import { configMetrics, proxyMetrics } from '../core/stages/telemetry.js'
 import { createNodeUpstream } from '../runtime/node/upstream.js'
 import { startAdmin } from '../runtime/node/admin.js'
 import { readConfigFiles, watchFiles } from './file-source.js'
@@ -50,9 +50,7 @@ export async function runGateway(opts: GatewayOptions) {
   const upstream = createNodeUpstream()
   const registry = new MetricsRegistry()
   const metrics = proxyMetrics(registry)
-  const swaps = registry.counter('weft_config_swaps_total', 'Config snapshots activated.', [])
-  const rejections = registry.counter('weft_config_rejections_total', 'Config changes rejected (the previous config kept serving).', [])
-  const versionGauge = registry.gauge('weft_config_version', 'Version of the active config snapshot.', [])
+  const { swaps, rejections, version: versionGauge } = configMetrics(registry)
   const store = new SnapshotStore<GatewaySnapshot>()
   let version = 0
 
@@ -86,8 +84,8 @@ export async function runGateway(opts: GatewayOptions) {
     await listeners.reconcile(snap.compiled.ports)
     version = snap.version
     store.swap(snap)
-    swaps.labels().inc()
-    versionGauge.labels().set(version)
+    swaps.inc()
+    versionGauge.set(version)
     for (const w of snap.compiled.warnings) log(`warning: ${w}`)
   }
 
@@ -107,7 +105,7 @@ export async function runGateway(opts: GatewayOptions) {
         log(`config reloaded: version ${version}`)
       } catch (err) {
         store.reject((err as Error).message)
-        rejections.labels().inc()
+        rejections.inc()
         log(`${(err as Error).message}\nstill serving version ${version}`)
       }
     })
@@ -146,7 +144,7 @@ interface Shared {
   upstream: ReturnType<typeof createNodeUpstream>
   activate: (snap: GatewaySnapshot) => Promise<void>
   metrics: ReturnType<typeof proxyMetrics>
-  rejections: ReturnType<MetricsRegistry['counter']>
+  rejections: { inc(n?: number): void }
   readonly version: number
 }
 
@@ -166,7 +164,7 @@ async function runFromControl(opts: GatewayOptions, control: NonNullable<Gateway
     // A rejected bundle also shows in /stats' lastError and weft_config_rejections_total, as a rejected file does.
     onReject: (err: unknown) => {
       store.reject((err as Error).message)
-      s.rejections.labels().inc()
+      s.rejections.inc()
     },
     ...(control.instance !== undefined && { instance: control.instance }),
     ...(control.waitSeconds !== undefined && { waitSeconds: control.waitSeconds }),

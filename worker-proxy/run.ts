@@ -23,7 +23,7 @@ import { hostname, networkInterfaces } from 'node:os'
 import { MetricsRegistry } from '../core/metrics/registry.js'
 import { buildOutboundSnapshot, describeOutbound, type OutboundSnapshot } from '../core/mesh/outbound-snapshot.js'
 import { SnapshotStore } from '../core/snapshot/store.js'
-import { proxyMetrics } from '../core/stages/telemetry.js'
+import { configMetrics, proxyMetrics } from '../core/stages/telemetry.js'
 import { errorResponse } from '../core/stages/rescue.js'
 import { sidecarScope } from '../core/bundle/format.js'
 import type { ConfigSet } from '../core/config/types.js'
@@ -81,9 +81,7 @@ export async function runSidecar(opts: SidecarOptions) {
   const upstream = createNodeUpstream()
   const registry = new MetricsRegistry()
   const metrics = proxyMetrics(registry)
-  const swaps = registry.counter('weft_config_swaps_total', 'Config snapshots activated.', [])
-  const rejections = registry.counter('weft_config_rejections_total', 'Config changes rejected (the previous config kept serving).', [])
-  const versionGauge = registry.gauge('weft_config_version', 'Version of the active config snapshot.', [])
+  const { swaps, rejections, version: versionGauge } = configMetrics(registry)
   const store = new SnapshotStore<OutboundSnapshot>()
   const deps = { upstream, metrics, log: (msg: string, err?: unknown) => log(err === undefined ? msg : `${msg}: ${(err as Error)?.message ?? String(err)}`) }
 
@@ -104,15 +102,15 @@ export async function runSidecar(opts: SidecarOptions) {
     log,
     onReject: (err: unknown) => {
       store.reject((err as Error).message)
-      rejections.labels().inc()
+      rejections.inc()
     },
     ...(opts.control.waitSeconds !== undefined && { waitSeconds: opts.control.waitSeconds }),
     activator: {
       build: (config: ConfigSet, version: number) => buildOutboundSnapshot(config, namespace, version, deps),
       commit: (snap: OutboundSnapshot) => {
         store.swap(snap)
-        swaps.labels().inc()
-        versionGauge.labels().set(snap.version)
+        swaps.inc()
+        versionGauge.set(snap.version)
       },
     },
   })

@@ -55,3 +55,12 @@ export function telemetry(m: ProxyMetrics): Stage {
       return res
     }
 }
+
+/** Config swap metrics every proxy exports, whatever feeds it (files or bundles). */
+export function configMetrics(registry: MetricsRegistry) {
+  return {
+    swaps: registry.counter('weft_config_swaps_total', 'Config snapshots activated.', []).labels(),
+    rejections: registry.counter('weft_config_rejections_total', 'Config changes rejected (the previous config kept serving).', []).labels(),
+    version: registry.gauge('weft_config_version', 'Version of the active config snapshot.', []).labels(),
+  }
+}

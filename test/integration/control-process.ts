@@ -13,11 +13,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { WEFT_BIN } from '../support/gateway-runner.js'
+import { track, untrack } from '../support/processes.js'
 
-const running = new Set<ChildProcess>()
-process.once('exit', () => {
-  for (const p of running) if (p.exitCode === null && p.signalCode === null && p.pid) process.kill(p.pid, 'SIGKILL')
-})
 
 export interface ControlProcess {
   url: string
@@ -35,13 +32,13 @@ export async function startControlProcess(dir: string, extraArgs: string[] = [],
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, WEFT_ADMIN_TOKEN: '', ...env },
   })
-  running.add(child)
+  track(child)
   let out = ''
   child.stdout!.on('data', (b: Buffer) => (out += b.toString()))
   child.stderr!.on('data', (b: Buffer) => (out += b.toString()))
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
     child.once('exit', (code, signal) => {
-      running.delete(child)
+      untrack(child)
       resolve({ code, signal })
     }),
   )

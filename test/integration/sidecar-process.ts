@@ -15,11 +15,8 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { freePort, WEFT_BIN } from '../support/gateway-runner.js'
 import type { ControlProcess } from './control-process.js'
+import { track, untrack } from '../support/processes.js'
 
-const running = new Set<ChildProcess>()
-process.once('exit', () => {
-  for (const p of running) if (p.exitCode === null && p.signalCode === null && p.pid) process.kill(p.pid, 'SIGKILL')
-})
 
 export interface EchoApp {
   name: string
@@ -86,13 +83,13 @@ export async function startSidecar(opts: { service: string; namespace?: string; 
     ...(opts.extra ?? []),
   ]
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WEFT_TOKEN: '', WEFT_CONTROL_URL: '' } })
-  running.add(child)
+  track(child)
   let out = ''
   child.stdout!.on('data', (b: Buffer) => (out += b.toString()))
   child.stderr!.on('data', (b: Buffer) => (out += b.toString()))
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
     child.once('exit', (code, signal) => {
-      running.delete(child)
+      untrack(child)
       resolve({ code, signal })
     }),
   )

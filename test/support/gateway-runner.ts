@@ -14,14 +14,11 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer, type AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { track, untrack } from './processes.js'
 
 /** The `weft` CLI under test; `WEFT_BIN` points the harness at another build. */
 export const WEFT_BIN = process.env.WEFT_BIN || fileURLToPath(new URL('../../bin/weft.js', import.meta.url))
 
-const running = new Set<ChildProcess>()
-process.once('exit', () => {
-  for (const p of running) if (p.exitCode === null && p.signalCode === null && p.pid) process.kill(p.pid, 'SIGKILL')
-})
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   const s = createServer()
@@ -62,7 +59,7 @@ export async function startGateway(opts: { configFile: string; gateway: string; 
   const args = [WEFT_BIN, 'gateway', '--config', opts.configFile, '--gateway', opts.gateway, '--address', opts.address, '--admin', `127.0.0.1:${adminPort}`]
   const command = `node ${args.join(' ')}`
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  running.add(proc)
+  track(proc)
   let out = ''
   proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d))
   proc.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d))
@@ -72,21 +69,21 @@ export async function startGateway(opts: { configFile: string; gateway: string; 
   const admin = (path: string) => fetch(`http://127.0.0.1:${adminPort}${path}`, { signal: AbortSignal.timeout(2000) })
 
   const stop = async () => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return void running.delete(proc)
+    if (proc.exitCode !== null || proc.signalCode !== null) return void untrack(proc)
     process.kill(proc.pid!, 'SIGTERM')
     const killed = await Promise.race([exited.then(() => true), sleep(3000).then(() => false)])
     if (!killed && proc.exitCode === null && proc.signalCode === null) {
       process.kill(proc.pid!, 'SIGKILL')
       await exited
     }
-    running.delete(proc)
+    untrack(proc)
   }
 
   const describe = () => `\`${command}\``
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 15_000)
   for (;;) {
     if (proc.exitCode !== null || proc.signalCode !== null) {
-      running.delete(proc)
+      untrack(proc)
       throw new Error(`weft gateway for ${opts.gateway} exited (${proc.exitCode ?? proc.signalCode}) before it was ready.\ncommand: ${describe()}\noutput:\n${tail(out)}`)
     }
     const status = await admin('/ready').then((r) => (r.body?.cancel(), r.status), () => 0)
