@@ -9,6 +9,8 @@
  */
 import type { Command } from 'commander'
 import { UsageError } from './host-port.js'
+import { parseRuntime, reexecUnder } from './runtime-exec.js'
+import { currentRuntime } from '../runtime/select.js'
 
 export function gatewayCommand(program: Command): void {
   program
@@ -22,7 +24,7 @@ export function gatewayCommand(program: Command): void {
     .option('--trust <file>', "with --control: the control plane's public JWKS (weft control writes DIR/jwks.json); required, the only keys bundles are verified with")
     .option('--token <token>', 'with --control: the token presented to the control plane (env WEFT_TOKEN; from weft token create --gateway NS/NAME)')
     .option('--data <dir>', 'with --control: where the last-known-good bundle is kept (bundle-<scope>.jws); started from when the control plane is unreachable')
-    .option('--runtime <name>', 'runtime to run the proxy on (node only for now)', 'node')
+    .option('--runtime <name>', 'run the gateway on node, bun or deno (re-executes weft under that runtime; its binary from node_modules/.bin or PATH)', 'node')
     .addHelpText(
       'after',
       '\nExamples:\n  weft gateway --config mesh.yaml --gateway default/edge --admin 127.0.0.1:15000\n' +
@@ -31,13 +33,14 @@ export function gatewayCommand(program: Command): void {
         'A bundle that fails verification (signature, key, scope, expiry, version) is refused and the last-known-good keeps serving.\n',
     )
     .action(async (o: { config?: string[]; gateway: string; address: string; admin: string; control?: string; trust?: string; token?: string; data?: string; runtime: string }) => {
-      if (o.runtime !== 'node') throw new UsageError(`--runtime ${o.runtime}: only node is available in this version`)
+      const runtime = parseRuntime(o.runtime)
       const control = o.control ?? (o.config?.length ? undefined : process.env.WEFT_CONTROL_URL)
       if (o.config?.length && o.control) throw new UsageError('--config and --control: give one of them (files, or the control plane)')
       if (!o.config?.length && !control) throw new UsageError('missing --config FILE or --control URL: the gateway needs its config (e.g. --config mesh.yaml)')
       if (control && !o.trust) throw new UsageError("--control needs --trust FILE: the control plane's public JWKS (weft control writes it to DIR/jwks.json); bundles are verified only with keys given at start")
       if (control && !/^https?:\/\//.test(control)) throw new UsageError(`--control ${control}: expected an http:// or https:// URL`)
       if (!/^[^/\s]+\/[^/\s]+$/.test(o.gateway)) throw new UsageError(`--gateway ${o.gateway}: expected NAMESPACE/NAME, e.g. default/edge`)
+      if (runtime !== currentRuntime()) process.exit(await reexecUnder(runtime, process.argv))
       // Loaded on use: the data path's modules (zod schemas, undici) cost ~0.5 s to import.
       const { runGateway, ConfigRejected } = await import('../gateway/run.js')
       const { TrustError } = await import('../gateway/control-source.js')

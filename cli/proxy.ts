@@ -9,6 +9,8 @@
 import type { Command } from 'commander'
 import { UsageError } from './host-port.js'
 import { waitForSignal } from './gateway.js'
+import { parseRuntime, reexecUnder } from './runtime-exec.js'
+import { currentRuntime } from '../runtime/select.js'
 
 interface ProxyFlags {
   service: string
@@ -25,6 +27,7 @@ interface ProxyFlags {
   instance?: string
   lease: string
   drainGrace: string
+  runtime: string
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
@@ -47,6 +50,7 @@ export function proxyCommand(program: Command): void {
     .option('--instance <id>', 'instance id registered with the control plane (default SERVICE-HOST-PID)')
     .option('--lease <seconds>', 'registration lease; renewed every third of it', '15')
     .option('--drain-grace <ms>', 'on stop: how long to keep serving after deregistering, while peers drop this instance', '1000')
+    .option('--runtime <name>', 'run the sidecar on node, bun or deno (re-executes weft under that runtime; its binary from node_modules/.bin or PATH)', 'node')
     .addHelpText(
       'after',
       '\nExample:\n  weft proxy --service api --app http://127.0.0.1:3000 --control http://127.0.0.1:7070 --trust .weft/control/jwks.json --token TOKEN\n' +
@@ -55,6 +59,7 @@ export function proxyCommand(program: Command): void {
         'then stop accepting and drain requests in flight (up to 10 s); exit 0.\n',
     )
     .action(async (o: ProxyFlags) => {
+      const runtime = parseRuntime(o.runtime)
       const control = o.control ?? process.env.WEFT_CONTROL_URL
       if (!control) throw new UsageError('missing --control URL (or WEFT_CONTROL_URL): the sidecar gets its config from the control plane')
       if (!/^https?:\/\//.test(control)) throw new UsageError(`--control ${control}: expected an http:// or https:// URL`)
@@ -66,6 +71,7 @@ export function proxyCommand(program: Command): void {
       if (o.instance !== undefined && !/^[A-Za-z0-9][-A-Za-z0-9_.:]{0,252}$/.test(o.instance)) throw new UsageError(`--instance ${o.instance}: letters, digits, - _ . : (at most 253)`)
       const grace = Number(o.drainGrace)
       if (!Number.isInteger(grace) || grace < 0 || grace > 60_000) throw new UsageError(`--drain-grace ${o.drainGrace}: expected milliseconds between 0 and 60000`)
+      if (runtime !== currentRuntime()) process.exit(await reexecUnder(runtime, process.argv))
       const { runSidecar } = await import('../worker-proxy/run.js')
       const { TrustError } = await import('../gateway/control-source.js')
       let sc: Awaited<ReturnType<typeof runSidecar>>

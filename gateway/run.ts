@@ -18,7 +18,8 @@ import { MetricsRegistry } from '../core/metrics/registry.js'
 import { buildGatewaySnapshot, describeSnapshot, type GatewaySnapshot } from '../core/snapshot/gateway-snapshot.js'
 import { SnapshotStore } from '../core/snapshot/store.js'
 import { configMetrics, proxyMetrics } from '../core/stages/telemetry.js'
-import { createNodeUpstream } from '../runtime/node/upstream.js'
+import { loadRuntime } from '../runtime/select.js'
+import type { ProxyUpstream, Runtime } from '../runtime/types.js'
 import { startAdmin } from '../runtime/node/admin.js'
 import { readConfigFiles, watchFiles } from './file-source.js'
 import { ListenerSet } from './listeners.js'
@@ -35,6 +36,8 @@ export interface GatewayOptions {
   gatewayRef: string
   address: string
   admin?: string
+  /** The runtime adapter; default the one this process runs on. */
+  runtime?: Runtime
   log?: (msg: string) => void
 }
 
@@ -47,7 +50,8 @@ export class ConfigRejected extends Error {
 
 export async function runGateway(opts: GatewayOptions) {
   const log = opts.log ?? ((msg: string) => console.error(`[weft gateway] ${msg}`))
-  const upstream = createNodeUpstream()
+  const runtime = opts.runtime ?? (await loadRuntime())
+  const upstream = runtime.createUpstream()
   const registry = new MetricsRegistry()
   const metrics = proxyMetrics(registry)
   const { swaps, rejections, version: versionGauge } = configMetrics(registry)
@@ -59,7 +63,7 @@ export async function runGateway(opts: GatewayOptions) {
     if (!snap) return Promise.resolve(errorResponse(new Error('not ready')))
     return snap.handler(req, { start: performance.now(), signal })
   }
-  const listeners = new ListenerSet(opts.address, handler, () => store.current?.compiled.ports, log)
+  const listeners = new ListenerSet(runtime, opts.address, handler, () => store.current?.compiled.ports, log)
 
   // The files as last tried: a watcher event (or the stat poll) for unchanged contents
   // must not build, count or log a second swap or rejection.
@@ -89,11 +93,11 @@ export async function runGateway(opts: GatewayOptions) {
     for (const w of snap.compiled.warnings) log(`warning: ${w}`)
   }
 
-  if (opts.control) return runFromControl(opts, opts.control, { log, registry, store, listeners, upstream, activate, metrics, rejections, get version() { return version } })
+  if (opts.control) return runFromControl(opts, opts.control, { runtime: runtime.name, log, registry, store, listeners, upstream, activate, metrics, rejections, get version() { return version } })
   if (!opts.configFiles?.length) throw new Error('runGateway: give configFiles or control')
 
   await activate((await build())!)
-  log(`serving Gateway ${opts.gatewayRef}, config version ${version}`)
+  log(`serving Gateway ${opts.gatewayRef} on ${runtime.name}, config version ${version}`)
 
   let reloading: Promise<void> = Promise.resolve()
   const reload = () => {
@@ -117,7 +121,7 @@ export async function runGateway(opts: GatewayOptions) {
         ...parseHostPort(opts.admin, '--admin'),
         ready: () => store.current !== undefined,
         config: () => (store.current ? describeSnapshot(store.current) : { version: 0 }),
-        stats: () => ({ version, swaps: store.swaps, rejections: store.rejections, lastError: store.lastError ?? null, upstream: (upstream as { stats?: unknown }).stats ?? null }),
+        stats: () => ({ version, swaps: store.swaps, rejections: store.rejections, lastError: store.lastError ?? null, upstream: upstream.stats ?? null }),
         metrics: () => registry.render(),
       })
     : undefined
@@ -137,11 +141,12 @@ export async function runGateway(opts: GatewayOptions) {
 }
 
 interface Shared {
+  runtime: string
   log: (msg: string) => void
   registry: MetricsRegistry
   store: SnapshotStore<GatewaySnapshot>
   listeners: ListenerSet
-  upstream: ReturnType<typeof createNodeUpstream>
+  upstream: ProxyUpstream
   activate: (snap: GatewaySnapshot) => Promise<void>
   metrics: ReturnType<typeof proxyMetrics>
   rejections: { inc(n?: number): void }
@@ -179,12 +184,12 @@ async function runFromControl(opts: GatewayOptions, control: NonNullable<Gateway
         ...parseHostPort(opts.admin, '--admin'),
         ready: () => store.current !== undefined,
         config: () => (store.current ? describeSnapshot(store.current) : { version: 0 }),
-        stats: () => ({ version: s.version, swaps: store.swaps, rejections: store.rejections, lastError: store.lastError ?? null, bundle: status.toJSON(), upstream: (upstream as { stats?: unknown }).stats ?? null }),
+        stats: () => ({ version: s.version, swaps: store.swaps, rejections: store.rejections, lastError: store.lastError ?? null, bundle: status.toJSON(), upstream: upstream.stats ?? null }),
         metrics: () => s.registry.render(),
       })
     : undefined
   if (admin) log(`admin on http://${parseHostPort(opts.admin!, '--admin').address}:${admin.port}`)
-  log(`serving Gateway ${opts.gatewayRef} from ${control.url} (scope ${scope}${control.dataDir ? `, last-known-good kept in ${control.dataDir}` : ', nothing persisted: no --data'})`)
+  log(`serving Gateway ${opts.gatewayRef} on ${s.runtime} from ${control.url} (scope ${scope}${control.dataDir ? `, last-known-good kept in ${control.dataDir}` : ', nothing persisted: no --data'})`)
   await client.start()
   return {
     store,

@@ -27,8 +27,8 @@ import { configMetrics, proxyMetrics } from '../core/stages/telemetry.js'
 import { errorResponse } from '../core/stages/rescue.js'
 import { sidecarScope } from '../core/bundle/format.js'
 import type { ConfigSet } from '../core/config/types.js'
-import { createNodeUpstream } from '../runtime/node/upstream.js'
-import { listen, type Listening } from '../runtime/node/server.js'
+import { loadRuntime } from '../runtime/select.js'
+import type { Listening, Runtime } from '../runtime/types.js'
 import { startAdmin } from '../runtime/node/admin.js'
 import { parseHostPort } from '../cli/host-port.js'
 import { controlSource } from '../gateway/control-source.js'
@@ -61,6 +61,8 @@ export interface SidecarOptions {
    * restart then fails no request.
    */
   deregisterGraceMs?: number
+  /** The runtime adapter; default the one this process runs on. */
+  runtime?: Runtime
   log?: (msg: string) => void
 }
 
@@ -78,7 +80,8 @@ export async function runSidecar(opts: SidecarOptions) {
   const graceMs = opts.deregisterGraceMs ?? 1000
   const instance = opts.instance ?? `${opts.service}-${hostname()}-${process.pid}`.replace(/[^-A-Za-z0-9_.:]/g, '-').slice(0, 253)
 
-  const upstream = createNodeUpstream()
+  const runtime = opts.runtime ?? (await loadRuntime())
+  const upstream = runtime.createUpstream()
   const registry = new MetricsRegistry()
   const metrics = proxyMetrics(registry)
   const { swaps, rejections, version: versionGauge } = configMetrics(registry)
@@ -118,13 +121,13 @@ export async function runSidecar(opts: SidecarOptions) {
   let inbound: Listening, outbound: Listening
   try {
     const toApp = inboundHandler(app, deps)
-    inbound = await listen({ ...inboundAt, closeTimeout: drainMs, handler: (req, signal) => toApp(req, { start: performance.now(), signal }) })
+    inbound = await runtime.serve({ ...inboundAt, closeTimeout: drainMs, handler: (req, signal) => toApp(req, { start: performance.now(), signal }) })
     opened.push(inbound)
-    outbound = await listen({
+    outbound = await runtime.serve({
       ...outboundAt,
       closeTimeout: drainMs,
       // HTTPS_PROXY-style calls: a TCP tunnel to the target (egress; TLS stays end to end).
-      onConnect: (req, socket, head) => connectTunnel(req, socket, head, { log }),
+      onConnect: (req, socket, head) => connectTunnel(req as never, socket as never, head as never, { log }),
       handler: (req, signal) => {
         const snap = store.current
         if (!snap) return Promise.resolve(errorResponse(new Error('not ready: no verified bundle active yet')))
@@ -173,7 +176,7 @@ export async function runSidecar(opts: SidecarOptions) {
       })
     : undefined
   if (admin) log(`admin on http://${adminAt!.address}:${admin.port}`)
-  log(`inbound on ${inboundAt.address}:${inbound.port} → app ${app.key}; outbound on ${outboundAt.address}:${outbound.port}`)
+  log(`on ${runtime.name}: inbound on ${inboundAt.address}:${inbound.port} → app ${app.key}; outbound on ${outboundAt.address}:${outbound.port}`)
   log(`bundles from ${opts.control.url} (scope ${scope}${opts.control.dataDir ? `, last-known-good kept in ${opts.control.dataDir}` : ', nothing persisted: no --data'})`)
 
   await client.start()

@@ -1,0 +1,107 @@
+/**
+ * @module
+ * An Upstream over the runtime's own `fetch` (Bun, Deno, Workers): connection pooling
+ * and keep-alive are the runtime's. Each adapter passes its `fetch` and the init
+ * fields that make it behave as a proxy needs (no automatic decompression, no
+ * redirect following, its own connection pool); the shared part is here.
+ *
+ * Errors map as on Node: no response head (refused, unreachable, reset before the
+ * head) → UpstreamConnect (502); the signal's reason when the caller aborted.
+ * Mirrors tee the request body (`ReadableStream.tee()`); the copy's response is
+ * discarded and failures counted.
+ *
+ * @example
+ * const upstream = createFetchUpstream({ fetch: globalThis.fetch, init: { redirect: 'manual' } })
+ */
+import { UpstreamConnect } from '../../core/errors.js'
+import type { ProxyRequest, ProxyResponse } from '../../core/http/view.js'
+import type { Endpoint } from '../../core/upstream/upstream.js'
+import type { ProxyUpstream } from '../types.js'
+import { webHeaders } from './inbound.js'
+import { toWebHeaders } from './outbound.js'
+
+export interface FetchUpstreamOptions {
+  fetch: (input: string, init: RequestInit) => Promise<Response>
+  /** Extra init fields for every call (e.g. Bun's `decompress: false`, Deno's `client`). */
+  init?: Record<string, unknown>
+  /** Release pooled connections (e.g. Deno's HttpClient.close()). */
+  close?: () => void | Promise<void>
+  /** Scheme of upstream URLs. Default 'http'. */
+  scheme?: string
+}
+
+export interface FetchUpstreamStats {
+  mirrors: number
+  mirrorErrors: number
+}
+
+export function createFetchUpstream(opts: FetchUpstreamOptions): ProxyUpstream & { readonly stats: FetchUpstreamStats } {
+  const doFetch = opts.fetch
+  const base = { redirect: 'manual', ...opts.init } as RequestInit
+  const scheme = opts.scheme ?? 'http'
+  const stats: FetchUpstreamStats = { mirrors: 0, mirrorErrors: 0 }
+  let closed = false
+
+  const initFor = (req: ProxyRequest, body: unknown, signal: AbortSignal | undefined): RequestInit => {
+    const headers = toWebHeaders(req.headers)
+    // The runtime's fetch frames the body itself.
+    headers.delete('content-length')
+    headers.delete('transfer-encoding')
+    headers.delete('expect')
+    const init: RequestInit & { duplex?: 'half' } = { ...base, method: req.method, headers }
+    if (body !== null && body !== undefined) {
+      init.body = body as BodyInit
+      if (typeof (body as ReadableStream).getReader === 'function') init.duplex = 'half'
+      const len = req.headers['content-length']
+      if (typeof len === 'string') headers.set('content-length', len)
+    }
+    if (signal) init.signal = signal
+    return init
+  }
+
+  const urlFor = (endpoint: Endpoint, req: ProxyRequest) =>
+    `${scheme}://${endpoint.key}${req.path}${req.query === '' ? '' : '?' + req.query}`
+
+  return {
+    stats,
+
+    async send(endpoint: Endpoint, req: ProxyRequest, signal?: AbortSignal): Promise<ProxyResponse> {
+      if (signal?.aborted) throw signal.reason
+      if (closed) throw new UpstreamConnect(endpoint.key, { cause: new Error('upstream client closed') })
+      let res: Response
+      try {
+        res = await doFetch(urlFor(endpoint, req), initFor(req, req.body, signal))
+      } catch (err) {
+        if (signal?.aborted) throw signal.reason
+        throw new UpstreamConnect(endpoint.key, { cause: err })
+      }
+      return { status: res.status, headers: webHeaders(res.headers), body: res.body }
+    },
+
+    mirror(endpoint: Endpoint, req: ProxyRequest): void {
+      if (closed) return
+      stats.mirrors++
+      let body = req.body
+      if (body !== null && typeof (body as ReadableStream).tee === 'function') {
+        const stream = body as ReadableStream
+        if (stream.locked) {
+          stats.mirrorErrors++
+          return
+        }
+        const [primary, copy] = stream.tee()
+        req.body = primary
+        body = copy
+      }
+      doFetch(urlFor(endpoint, req), initFor({ ...req, headers: { ...req.headers } }, body, undefined))
+        .then((res) => res.body?.cancel())
+        .catch(() => {
+          stats.mirrorErrors++
+        })
+    },
+
+    async close(): Promise<void> {
+      closed = true
+      await opts.close?.()
+    },
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * @module
+ * A Web `Request` (Bun.serve, Deno.serve, a Worker's fetch handler) as Weft's
+ * ProxyRequest. The same checks as the Node adapter (runtime/node/inbound.ts): a bad
+ * request-target or Host throws BadRequest before any stage sees it.
+ *
+ * Web servers hand over an absolute URL, never the raw request-target: the path is
+ * taken from `request.url` after its authority. An absolute-form request (a sidecar's
+ * outbound, used as an HTTP proxy) shows up as a URL whose authority differs from the
+ * Host header: the URL's authority then wins (RFC 9112 §3.2.2), as on Node.
+ *
+ * @example
+ * const pr = fromWebRequest(request, { scheme: 'http', port: 8080, remoteAddress: '127.0.0.1' })
+ */
+import { BadRequest } from '../../core/errors.js'
+import { authorityHost, readTarget } from '../../core/http/request-target.js'
+import type { HeaderMap, ProxyRequest } from '../../core/http/view.js'
+
+export interface InboundInfo {
+  scheme: 'http' | 'https'
+  /** The listener's port. */
+  port: number
+  remoteAddress: string
+  sni?: string
+  httpVersion?: string
+}
+
+export function fromWebRequest(request: Request, info: InboundInfo): ProxyRequest {
+  const headers = webHeaders(request.headers)
+  const url = request.url
+  const method = request.method
+  // scheme://authority/path?query: the target is everything from the first '/' after '//'.
+  const authStart = url.indexOf('//') + 2
+  let pathStart = url.indexOf('/', authStart)
+  if (pathStart < 0) pathStart = url.length
+  const urlAuthority = url.slice(authStart, pathStart)
+  const pr: ProxyRequest = {
+    method,
+    scheme: info.scheme,
+    authority: '',
+    host: '',
+    path: '',
+    query: '',
+    headers,
+    body: null,
+    remoteAddress: info.remoteAddress,
+    port: info.port,
+    ...(info.sni !== undefined && { sni: info.sni }),
+    ...(info.httpVersion !== undefined && { httpVersion: info.httpVersion }),
+  }
+  readTarget(pathStart < url.length ? url.slice(pathStart) : '/', pr)
+  let authority = typeof headers.host === 'string' ? headers.host : undefined
+  if (authority === undefined) {
+    // A Web server always builds a URL; without a Host the request was HTTP/1.0 or h2 with :authority.
+    authority = urlAuthority
+    headers.host = authority
+  } else if (!sameAuthority(authority, urlAuthority, info)) {
+    // Absolute-form: the target's authority wins and is forwarded as Host.
+    authority = urlAuthority
+    headers.host = authority
+  }
+  if (pr.path === '*' && method !== 'OPTIONS') throw new BadRequest(`asterisk-form request-target "*" is only valid for OPTIONS, not ${method}`)
+  pr.authority = authority
+  pr.host = authority === '' ? '' : authorityHost(authority)
+  if (request.body !== null && headers['content-length'] !== '0') pr.body = request.body
+  return pr
+}
+
+/**
+ * Whether the URL's authority is the Host header's (origin-form). Servers build the
+ * URL from Host, sometimes lower-cased, sometimes adding the listener's default port.
+ */
+function sameAuthority(host: string, urlAuthority: string, info: InboundInfo): boolean {
+  if (host === urlAuthority) return true
+  const h = host.toLowerCase()
+  const u = urlAuthority.toLowerCase()
+  if (h === u) return true
+  const dflt = info.scheme === 'https' ? ':443' : ':80'
+  return h + dflt === u || h === u + dflt || `${h}:${info.port}` === u
+}
+
+/** Web Headers as a HeaderMap: names are already lower-case; set-cookie keeps one entry per value. */
+export function webHeaders(h: Headers): HeaderMap {
+  const out: HeaderMap = {}
+  h.forEach((value, name) => {
+    if (name === 'set-cookie') return
+    out[name] = value
+  })
+  const cookies = typeof h.getSetCookie === 'function' ? h.getSetCookie() : []
+  if (cookies.length === 1) out['set-cookie'] = cookies[0]
+  else if (cookies.length > 1) out['set-cookie'] = cookies
+  return out
+}
