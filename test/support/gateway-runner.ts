@@ -19,6 +19,9 @@ import { track, untrack } from './processes.js'
 /** The `weft` CLI under test; `WEFT_BIN` points the harness at another build. */
 export const WEFT_BIN = process.env.WEFT_BIN || fileURLToPath(new URL('../../bin/weft.js', import.meta.url))
 
+/** The runtime the gateways under test run on (`--runtime`): `WEFT_TEST_RUNTIME`, default node. */
+export const TEST_RUNTIME = process.env.WEFT_TEST_RUNTIME || 'node'
+
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   const s = createServer()
@@ -56,7 +59,7 @@ function tail(text: string, lines = 40): string {
 
 export async function startGateway(opts: { configFile: string; gateway: string; address: string; readyTimeoutMs?: number }): Promise<GatewayProcess> {
   const adminPort = await freePort()
-  const args = [WEFT_BIN, 'gateway', '--config', opts.configFile, '--gateway', opts.gateway, '--address', opts.address, '--admin', `127.0.0.1:${adminPort}`]
+  const args = [WEFT_BIN, 'gateway', '--config', opts.configFile, '--gateway', opts.gateway, '--address', opts.address, '--admin', `127.0.0.1:${adminPort}`, '--runtime', TEST_RUNTIME]
   const command = `node ${args.join(' ')}`
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   track(proc)
