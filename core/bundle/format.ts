@@ -26,7 +26,10 @@ export interface BundlePayload {
   issuedAt: number
   /** Seconds since the epoch; a proxy refuses an expired bundle. */
   expiresAt: number
-  /** The proxy scope it was compiled for (see gatewayScope / sidecarScope). */
+  /**
+   * The proxy scope it was compiled for (see gatewayScope / sidecarScope), or for
+   * sidecars the namespace-wide `sidecar.NS.*` (see bundleScopeOf).
+   */
   scope: string
   /** The key id that signed it (also in the protected header). */
   kid: string
@@ -47,4 +50,21 @@ export function sidecarScope(namespace: string, service: string): string {
 export function parseScope(scope: string): { kind: 'gateway' | 'sidecar'; namespace: string; name: string } | undefined {
   const m = /^(gateway|sidecar)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)$/.exec(scope)
   return m ? { kind: m[1] as 'gateway' | 'sidecar', namespace: m[2]!, name: m[4]! } : undefined
+}
+
+/**
+ * The scope a proxy's bundle is compiled and signed for. Every sidecar of a namespace
+ * needs the same subset (the mesh's GAMMA routes and Services: see scope.ts), so one
+ * bundle `sidecar.NS.*` is signed per namespace and served to all of them: at 1,000
+ * Services that is one signature over ~1 MB instead of one per Service (bench/control.mjs).
+ * A gateway's bundle is its own.
+ */
+export function bundleScopeOf(scope: string): string {
+  const s = parseScope(scope)
+  return s?.kind === 'sidecar' ? `sidecar.${s.namespace}.*` : scope
+}
+
+/** Whether a bundle signed for `bundleScope` may be activated by the proxy of `proxyScope`. */
+export function scopeCovers(bundleScope: string, proxyScope: string): boolean {
+  return bundleScope === proxyScope || bundleScope === bundleScopeOf(proxyScope)
 }

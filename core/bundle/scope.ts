@@ -8,7 +8,7 @@
  *   ReferenceGrants in the namespaces those references and the listeners' certificate
  *   refs point into; the Secrets its HTTPS listeners reference; the Namespaces of the
  *   Gateway and of its routes (their labels feed `allowedRoutes` selectors).
- * - `sidecar.NS.SVC`: the Service itself; every HTTPRoute whose parentRef is a Service
+ * - `sidecar.NS.SVC` (and `sidecar.NS.*`, what every sidecar of NS is served): the Service itself; every HTTPRoute whose parentRef is a Service
  *   (GAMMA: the routes a caller's sidecar applies to its outbound calls); every Service.
  *   A sidecar may call any Service today, so every Service goes in; a later
  *   "dependencies" setting will narrow this to the Services it is allowed to call.
@@ -28,12 +28,19 @@ const GATEWAY_GROUP = 'gateway.networking.k8s.io'
 
 /** The resources the proxy of `scope` needs; an unknown scope format throws. */
 export function compileScope(config: ConfigSet, scope: string): ConfigSet {
-  const s = parseScope(scope)
+  const s = parseScope(scope) ?? parseNamespaceScope(scope)
   if (!s) throw new Error(`invalid proxy scope "${scope}": expected gateway.NAMESPACE.NAME or sidecar.NAMESPACE.SERVICE`)
   return s.kind === 'gateway' ? gatewaySubset(config, s.namespace, s.name) : sidecarSubset(config, s.namespace, s.name)
 }
 
 const key = (ns: string, name: string) => `${ns}/${name}`
+
+/** `sidecar.NS.*`: every sidecar of a namespace (format.ts bundleScopeOf). */
+function parseNamespaceScope(scope: string): { kind: 'sidecar'; namespace: string; name: string } | undefined {
+  if (!scope.startsWith('sidecar.') || !scope.endsWith('.*')) return undefined
+  const s = parseScope(`${scope.slice(0, -2)}.x`)
+  return s && { kind: 'sidecar', namespace: s.namespace, name: '*' }
+}
 
 /** Every Service reference of a route: rule and backend filters' mirrors, and the backendRefs. */
 export function routeBackendRefs(route: HTTPRoute): BackendObjectReference[] {

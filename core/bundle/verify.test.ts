@@ -60,6 +60,16 @@ describe('verifyBundle', () => {
     expect(await codeOf(verifier().verify(await cp.sign({ config: { gateways: 1 } as never })))).toBe('ERR_BUNDLE_SCHEMA')
   })
 
+  it("Should let a sidecar activate its namespace's shared bundle (sidecar.NS.*), and nothing wider", async () => {
+    const sidecar = (s: string) => bundleVerifier({ jwks: cp.jwks(), scope: s })
+    expect((await sidecar('sidecar.default.api').verify(await cp.sign({ scope: 'sidecar.default.*' }))).kind).toBe('newer')
+    expect(await codeOf(sidecar('sidecar.default.api').verify(await cp.sign({ scope: 'sidecar.other.*' })))).toBe('ERR_BUNDLE_SCOPE')
+    expect(await codeOf(sidecar('sidecar.default.api').verify(await cp.sign({ scope: 'sidecar.default.web' })))).toBe('ERR_BUNDLE_SCOPE')
+    // A gateway never takes a sidecar bundle, shared or not.
+    expect(await codeOf(verifier().verify(await cp.sign({ scope: 'sidecar.default.*' })))).toBe('ERR_BUNDLE_SCOPE')
+    expect(await codeOf(verifier().verify(await cp.sign({ scope: 'gateway.default.*' })))).toBe('ERR_BUNDLE_SCOPE')
+  })
+
   it('Should refuse a payload kid that differs from the header kid', async () => {
     expect(await codeOf(verifier().verify(await cp.sign({ kid: 'other' })))).toBe('ERR_BUNDLE_SCHEMA')
   })

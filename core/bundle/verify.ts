@@ -13,7 +13,7 @@
  */
 import { compactVerify, createLocalJWKSet, errors as joseErrors, type JSONWebKeySet } from 'jose'
 import { z } from 'zod'
-import { BUNDLE_ALG, BUNDLE_TYP, type BundlePayload } from './format.js'
+import { BUNDLE_ALG, BUNDLE_TYP, scopeCovers, type BundlePayload } from './format.js'
 import { BundleExpired, BundleKeyUnknown, BundleRollback, BundleSchemaInvalid, BundleScopeMismatch, BundleSignatureInvalid } from './errors.js'
 import type { ConfigSet } from '../config/types.js'
 
@@ -95,7 +95,7 @@ export function bundleVerifier(opts: VerifierOptions) {
       }
       const p = parsed.data
       if (p.kid !== header.kid) throw new BundleSchemaInvalid(`bundle payload kid ${p.kid} differs from its header's ${header.kid}`)
-      if (p.scope !== opts.scope) throw new BundleScopeMismatch(`bundle is for ${p.scope}, this proxy is ${opts.scope}`)
+      if (!scopeCovers(p.scope, opts.scope)) throw new BundleScopeMismatch(`bundle is for ${p.scope}, this proxy is ${opts.scope}`)
       const bundle = { ...(p as unknown as BundlePayload), config: p.config as unknown as ConfigSet, jws } as VerifiedBundle
       const expired = p.expiresAt * 1000 <= now()
       if (expired && !v.allowExpired) throw new BundleExpired(`bundle version ${p.version} expired at ${new Date(p.expiresAt * 1000).toISOString()}`)

@@ -128,6 +128,19 @@ describe('weft control API', () => {
     expect(badScope.status).toBe(400)
   })
 
+  it("Should serve every sidecar of a namespace one bundle signed for sidecar.NS.*, and another namespace its own", async () => {
+    const payloadOf = (jws: string) => JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString()) as { scope: string }
+    const web = await (await control.api('GET', '/v1/bundles/sidecar.default.web')).text()
+    const api = await (await control.api('GET', '/v1/bundles/sidecar.default.api')).text()
+    const other = await (await control.api('GET', '/v1/bundles/sidecar.shop.cart')).text()
+    expect(api).toBe(web)
+    expect(payloadOf(web).scope).toBe('sidecar.default.*')
+    expect(payloadOf(other).scope).toBe('sidecar.shop.*')
+    expect(other).not.toBe(web)
+    // The shared scope is what bundles are signed for, not a proxy: nobody polls it.
+    expect((await control.api('GET', '/v1/bundles/sidecar.default.*')).status).toBe(400)
+  })
+
   it('Should answer If-None-Match with 304 and a new version with 200', async () => {
     const first = await control.api('GET', '/v1/bundles/gateway.default.edge')
     const etag = first.headers.get('etag')!
