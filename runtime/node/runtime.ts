@@ -2,14 +2,14 @@
  * @module
  * The Node adapter behind runtime/types.ts: node:http / node:http2 listeners
  * (server.ts) and undici pools (upstream.ts). TLS picks the certificate per handshake
- * from the SNI (`tls.certFor`), with one SecureContext kept per certificate.
+ * from the SNI (`tls.certFor`, sni.ts).
  *
  * @example
  * const l = await nodeRuntime.serve({ address: '127.0.0.1', port: 0, handler })
  */
-import { createSecureContext, type SecureContext } from 'node:tls'
-import type { Runtime, ServeOptions, ServeTls } from '../types.js'
+import type { Runtime, ServeOptions } from '../types.js'
 import { listen, type ListenOptions } from './server.js'
+import { sniCallback } from './sni.js'
 import { createNodeUpstream } from './upstream.js'
 
 export const nodeRuntime: Runtime = {
@@ -27,23 +27,4 @@ export const nodeRuntime: Runtime = {
     return listen(listenOpts)
   },
   createUpstream: () => createNodeUpstream(),
-}
-
-function sniCallback(tls: ServeTls) {
-  const contexts = new Map<string, SecureContext>()
-  return (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => {
-    try {
-      const c = tls.certFor(servername ?? '')
-      if (!c) return cb(new Error(`no certificate for "${servername}"`))
-      const key = c.cert + c.key
-      let ctx = contexts.get(key)
-      if (!ctx) {
-        ctx = createSecureContext({ cert: c.cert, key: c.key })
-        contexts.set(key, ctx)
-      }
-      cb(null, ctx)
-    } catch (err) {
-      cb(err as Error)
-    }
-  }
 }

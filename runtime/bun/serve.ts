@@ -1,0 +1,100 @@
+/**
+ * @module
+ * Plain-HTTP listeners on `Bun.serve` (HTTP/1.1, keep-alive). Each Web `Request`
+ * becomes a ProxyRequest (runtime/web/inbound.ts, the same Host/target checks as on
+ * Node) and the handler's ProxyResponse a Web `Response`; bodies stream both ways
+ * as ReadableStreams, which Bun pulls with backpressure.
+ *
+ * `request.signal` is Bun's: it aborts when the client goes away, so the upstream
+ * call (which gets it) is cancelled. Errors are answered as on Node: a WeftError with
+ * its status, `x-weft-error: CODE` and its message; anything else 500 ERR_INTERNAL,
+ * reported through `onError`.
+ *
+ * Bun's defaults changed for a proxy: `maxRequestBodySize` (128 MiB: Bun would answer
+ * 413 itself) is lifted, since bodies are streamed, never held; `idleTimeout` (10 s
+ * of silence closes the connection, also while the handler waits for a slow
+ * upstream) is lifted per request while it is handled and stays for idle keep-alive
+ * connections.
+ *
+ * @example
+ * const l = await serveHttp({ address: '127.0.0.1', port: 0, handler })
+ */
+import { WeftError } from '../../core/errors.js'
+import { textResponse } from '../../core/http/view.js'
+import type { Listening, ServeOptions } from '../types.js'
+import { fromWebRequest } from '../web/inbound.js'
+import { toWebResponse } from '../web/outbound.js'
+import { bun, type BunServer } from './bun-types.js'
+
+/** Seconds an idle keep-alive connection is kept (Node's keepAliveTimeout is 5 s; Bun counts whole seconds). */
+const IDLE_TIMEOUT_S = 10
+
+export async function serveHttp(opts: ServeOptions): Promise<Listening> {
+  const onError = opts.onError ?? defaultOnError
+  let port = opts.port
+  const report = (err: unknown) => {
+    try {
+      onError(err)
+    } catch {
+      // A failing error reporter must not take the listener down with it.
+    }
+  }
+  const server: BunServer = bun().serve({
+    hostname: opts.address,
+    port: opts.port,
+    development: false,
+    idleTimeout: IDLE_TIMEOUT_S,
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    async fetch(request, srv) {
+      // Bun's idle timer would otherwise cut a request waiting for a slow upstream.
+      srv.timeout(request, 0)
+      try {
+        const pr = fromWebRequest(request, {
+          scheme: 'http',
+          port,
+          remoteAddress: srv.requestIP(request)?.address ?? '',
+          httpVersion: '1.1',
+        })
+        return toWebResponse(await opts.handler(pr, request.signal))
+      } catch (err) {
+        return errorResponse(err, report)
+      }
+    },
+    error(err) {
+      return errorResponse(err, report)
+    },
+  })
+  port = server.port
+  const closeTimeout = opts.closeTimeout ?? 10_000
+  return { port, close: () => drain(server, closeTimeout) }
+}
+
+/** The last resort, as on Node: a typed error keeps its status and code, anything else is a 500 and reported. */
+export function errorResponse(err: unknown, report: (err: unknown) => void): Response {
+  const known = err instanceof WeftError
+  if (!known) report(err)
+  const status = known ? err.status : 500
+  const code = known ? err.code : 'ERR_INTERNAL'
+  // A WeftError's message is written for the client; anything else may hold internals.
+  const text = known ? err.message : 'internal error in the proxy'
+  return toWebResponse(textResponse(status, text + '\n', { 'x-weft-error': code }))
+}
+
+/**
+ * Stop accepting; requests in flight finish (idle keep-alive connections are closed
+ * by Bun); after `timeout` ms whatever is left is closed.
+ */
+async function drain(server: BunServer, timeout: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const graceful = server.stop(false).then(() => true)
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(resolve, timeout, false)
+  })
+  const done = await Promise.race([graceful, late])
+  clearTimeout(timer)
+  if (!done) await server.stop(true)
+}
+
+function defaultOnError(err: unknown): void {
+  console.error('[weft] unexpected error in the data path:', err)
+}
