@@ -1,8 +1,8 @@
 /**
  * @module
  * Weft's ProxyResponse as a Web `Response` (what Bun.serve, Deno.serve and a Worker
- * answer with). Hop-by-hop fields are removed, as on Node; a repeated field (set-cookie)
- * stays one field line per value.
+ * answer with). Hop-by-hop fields are removed, as on Node; set-cookie stays one field
+ * line per value, other repeated fields are joined with ','.
  *
  * @example
  * return toWebResponse({ status: 200, headers: { 'content-type': 'text/plain' }, body: 'hi\n' })
@@ -21,7 +21,10 @@ export function toWebHeaders(map: HeaderMap): Headers {
     const v = map[name]
     if (v === undefined) continue
     if (typeof v === 'string') h.append(name, v)
-    else for (const one of v) h.append(name, one)
+    else if (name === 'set-cookie') for (const one of v) h.append(name, one)
+    // Headers.append would join with ', '; Node sends one line per value, which a
+    // recipient reads as joined with ',' (RFC 9110 §5.3): join the same way here.
+    else h.append(name, v.join(','))
   }
   return h
 }
