@@ -1,0 +1,191 @@
+/**
+ * The Bun adapter's plain-HTTP listener (Bun.serve) in a real `bun` process
+ * (probes/serve-probe.ts): the request view, forwarding through Bun's fetch, errors
+ * answered as on Node, a client going away cancelling the upstream call, and close()
+ * draining requests in flight within closeTimeout.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { connect } from 'node:net'
+import { startBun, type BunProcess } from './probes/bun-process.js'
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void
+let route: Handler = (_req, res) => res.end('default\n')
+let origin: Server
+let probe: BunProcess
+
+beforeAll(async () => {
+  origin = createServer((req, res) => route(req, res))
+  await new Promise<void>((ok) => origin.listen(0, '127.0.0.1', ok))
+  probe = await startBun('serve-probe.ts', { origin: (origin.address() as { port: number }).port })
+})
+
+afterAll(async () => {
+  await probe?.stop()
+  origin?.closeAllConnections()
+  await new Promise((ok) => origin?.close(ok))
+})
+
+function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingMessage['headers']; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (d: string) => (body += d))
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+/** Send raw bytes, return what came back until the server closed or 2 s passed. */
+function raw(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1', () => s.write(bytes))
+    let got = ''
+    s.setEncoding('utf8')
+    s.on('data', (d: string) => {
+      got += d
+      // One complete response is enough.
+      const end = got.indexOf('\r\n\r\n')
+      const len = /content-length: (\d+)/i.exec(got)
+      if (end >= 0 && len && got.length >= end + 4 + Number(len[1])) s.destroy()
+    })
+    s.on('close', () => resolve(got))
+    s.on('error', reject)
+    s.setTimeout(2_000, () => s.destroy())
+  })
+}
+
+describe('Bun.serve listener', () => {
+  it('[cap bun serve] the handler sees the request view: scheme, authority, port, peer address, version, a signal', async () => {
+    const r = await get(probe.port, '/view?a=1', { host: 'Shop.Example:8443' })
+    expect(r.status).toBe(200)
+    const view = JSON.parse(r.body) as Record<string, unknown>
+    expect(view).toMatchObject({
+      method: 'GET',
+      scheme: 'http',
+      authority: 'Shop.Example:8443',
+      host: 'shop.example',
+      path: '/view',
+      query: 'a=1',
+      port: probe.port,
+      remoteAddress: '127.0.0.1',
+      httpVersion: '1.1',
+      body: false,
+      signal: true,
+    })
+  })
+
+  it('[cap bun serve] forwards through Bun fetch: path, query, Host and headers as sent, the response status and headers back', async () => {
+    route = (req, res) => {
+      res.setHeader('set-cookie', ['a=1', 'b=2'])
+      res.writeHead(201, { 'x-from': 'origin' })
+      res.end(JSON.stringify({ url: req.url, host: req.headers.host, custom: req.headers['x-custom'] }))
+    }
+    const r = await get(probe.port, '/some/path?q=%20x', { host: 'api.example', 'x-custom': 'v' })
+    expect(r.status).toBe(201)
+    expect(r.headers['x-from']).toBe('origin')
+    expect(r.headers['set-cookie']).toEqual(['a=1', 'b=2'])
+    expect(JSON.parse(r.body)).toEqual({ url: '/some/path?q=%20x', host: 'api.example', custom: 'v' })
+  })
+
+  it('[cap bun serve] answers errors as Node does: a WeftError with its status and x-weft-error, anything else 500 ERR_INTERNAL without internals', async () => {
+    const known = await get(probe.port, '/weft-error', { host: 'a.example' })
+    expect(known.status).toBe(404)
+    expect(known.headers['x-weft-error']).toBe('ERR_NO_ROUTE')
+    expect(known.body).toBe('no route matches GET a.example/weft-error\n')
+    const bug = await get(probe.port, '/bug')
+    expect(bug.status).toBe(500)
+    expect(bug.headers['x-weft-error']).toBe('ERR_INTERNAL')
+    expect(bug.body).toBe('internal error in the proxy\n')
+    expect(bug.body).not.toContain('secret')
+    await probe.waitForText('onError: secret internals', 2_000)
+    const upstreamDown = await startBun('serve-probe.ts', { origin: 1 })
+    try {
+      const r = await get(upstreamDown.port, '/x')
+      expect(r.status).toBe(502)
+      expect(r.headers['x-weft-error']).toBe('ERR_UPSTREAM_CONNECT')
+    } finally {
+      await upstreamDown.stop()
+    }
+  })
+
+  it('[cap bun serve] refuses an invalid Host and CONNECT with 400 ERR_BAD_REQUEST, as Node does', async () => {
+    const badHost = await raw(probe.port, 'GET /x HTTP/1.1\r\nHost: a b\r\n\r\n')
+    expect(badHost).toMatch(/^HTTP\/1\.1 400/)
+    expect(badHost.toLowerCase()).toContain('x-weft-error: err_bad_request')
+    expect(badHost).toContain('invalid character 0x20 in host "a b"')
+    const tunnel = await raw(probe.port, 'CONNECT a.example:443 HTTP/1.1\r\nHost: a.example:443\r\n\r\n')
+    expect(tunnel).toMatch(/^HTTP\/1\.1 400/)
+    expect(tunnel).toContain('CONNECT is not supported on this listener')
+  })
+
+  it('[cap bun serve] an absolute-form request (a sidecar used as HTTP proxy) goes to the target authority', async () => {
+    route = (req, res) => res.end(JSON.stringify({ url: req.url, host: req.headers.host }))
+    const r = await raw(probe.port, 'GET http://api.mesh:81/abs?x=1 HTTP/1.1\r\nHost: api.mesh:81\r\n\r\n')
+    expect(r).toMatch(/^HTTP\/1\.1 200/)
+    expect(r).toContain('{"url":"/abs?x=1","host":"api.mesh:81"}')
+  })
+
+  it('[cap bun serve] a client that goes away cancels the upstream call (request.signal)', async () => {
+    let upstreamClosed!: () => void
+    const closed = new Promise<void>((ok) => (upstreamClosed = ok))
+    let arrived!: () => void
+    const atOrigin = new Promise<void>((ok) => (arrived = ok))
+    // Never answers: only the proxy closing its upstream connection ends this request.
+    route = (req) => {
+      req.socket.once('close', upstreamClosed)
+      arrived()
+    }
+    const client = request({ host: '127.0.0.1', port: probe.port, path: '/hang', agent: false })
+    client.on('error', () => {})
+    client.end()
+    await atOrigin
+    const t = performance.now()
+    client.destroy()
+    await closed
+    expect(performance.now() - t).toBeLessThan(2_000)
+  })
+})
+
+describe('Bun.serve close()', () => {
+  it('[cap bun serve] lets a request in flight finish, then stops accepting', async () => {
+    const p = await startBun('serve-probe.ts', { origin: (origin.address() as { port: number }).port, closeTimeout: 5_000 })
+    try {
+      route = (_req, res) => setTimeout(() => res.end('finished\n'), 400)
+      const inFlight = get(p.port, '/slow')
+      await new Promise((r) => setTimeout(r, 100))
+      process.kill(p.pid, 'SIGTERM')
+      const r = await inFlight
+      expect(r.status).toBe(200)
+      expect(r.body).toBe('finished\n')
+      const { closed } = await p.waitFor<{ closed: number }>('closed')
+      expect(closed).toBeGreaterThanOrEqual(200)
+      expect(closed).toBeLessThan(4_000)
+      await expect(get(p.port, '/after')).rejects.toThrow(/ECONNREFUSED|ECONNRESET/)
+    } finally {
+      await p.stop()
+    }
+  })
+
+  it('[cap bun serve] gives up on a request still in flight after closeTimeout', async () => {
+    const p = await startBun('serve-probe.ts', { origin: (origin.address() as { port: number }).port, closeTimeout: 300 })
+    try {
+      route = () => {} // never answers
+      const inFlight = get(p.port, '/never').then(
+        (r) => `status ${r.status}`,
+        (err: Error) => err.message,
+      )
+      await new Promise((r) => setTimeout(r, 100))
+      process.kill(p.pid, 'SIGTERM')
+      const { closed } = await p.waitFor<{ closed: number }>('closed')
+      expect(closed).toBeGreaterThanOrEqual(250)
+      expect(closed).toBeLessThan(2_000)
+      expect(await inFlight).toMatch(/socket hang up|ECONNRESET/)
+    } finally {
+      await p.stop()
+    }
+  })
+})
