@@ -26,9 +26,11 @@ export interface InboundInfo {
 }
 
 export function fromWebRequest(request: Request, info: InboundInfo): ProxyRequest {
+  const method = request.method
+  // Web servers do not hand over the socket a tunnel needs (and build a URL from the authority-form target).
+  if (method === 'CONNECT') throw new BadRequest('CONNECT is not supported on this listener')
   const headers = webHeaders(request.headers)
   const url = request.url
-  const method = request.method
   // scheme://authority/path?query: the target is everything from the first '/' after '//'.
   const authStart = url.indexOf('//') + 2
   let pathStart = url.indexOf('/', authStart)
@@ -55,7 +57,10 @@ export function fromWebRequest(request: Request, info: InboundInfo): ProxyReques
     authority = urlAuthority
     headers.host = authority
   } else if (!sameAuthority(authority, urlAuthority, info)) {
-    // Absolute-form: the target's authority wins and is forwarded as Host.
+    // Absolute-form: the target's authority wins and is forwarded as Host. But an
+    // invalid Host also yields a URL unlike it (Bun builds one from whatever parses):
+    // the Host must be valid itself, as on Node, or the request is refused.
+    authorityHost(authority)
     authority = urlAuthority
     headers.host = authority
   }
