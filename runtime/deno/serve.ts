@@ -1,0 +1,103 @@
+/**
+ * @module
+ * Plain-HTTP listeners on `Deno.serve` (HTTP/1.1 keep-alive). Each Web `Request`
+ * becomes a ProxyRequest (runtime/web/inbound.ts: the same Host/target checks as on
+ * Node) and the handler's ProxyResponse a Web `Response`; bodies stream both ways as
+ * ReadableStreams, which Deno pulls with backpressure.
+ *
+ * `request.signal` aborts when the client goes away before the response is done, so
+ * the upstream fetch (which gets it) is cancelled. Errors are answered as on Node: a
+ * WeftError with its status, `x-weft-error: CODE` and its message; anything else 500
+ * ERR_INTERNAL, reported through `onError`. `automaticCompression` stays off and
+ * `onListen` is silenced (Deno prints "Listening on ..." by default).
+ *
+ * close(): `shutdown()` (stop accepting, let requests in flight finish, close idle
+ * connections); if that takes longer than `closeTimeout`, the server's AbortSignal
+ * closes whatever is left.
+ *
+ * @example
+ * const l = await serveHttp({ address: '127.0.0.1', port: 0, handler })
+ */
+import { WeftError } from '../../core/errors.js'
+import { textResponse } from '../../core/http/view.js'
+import type { Listening, ServeOptions } from '../types.js'
+import { fromWebRequest } from '../web/inbound.js'
+import { toWebResponse } from '../web/outbound.js'
+import { deno, type DenoHttpServer, type DenoNetAddr } from './deno-types.js'
+
+export async function serveHttp(opts: ServeOptions): Promise<Listening> {
+  const onError = opts.onError ?? defaultOnError
+  const report = (err: unknown) => {
+    try {
+      onError(err)
+    } catch {
+      // A failing error reporter must not take the listener down with it.
+    }
+  }
+  const abort = new AbortController()
+  let port = opts.port
+  let listening!: (addr: DenoNetAddr) => void
+  const bound = new Promise<DenoNetAddr>((resolve) => (listening = resolve))
+  // Deno.serve throws synchronously when the port cannot be bound (AddrInUse, PermissionDenied).
+  const server: DenoHttpServer = deno().serve(
+    {
+      hostname: opts.address,
+      port: opts.port,
+      signal: abort.signal,
+      automaticCompression: false,
+      onListen: (addr) => listening(addr),
+      onError: (err) => errorResponse(err, report),
+    },
+    async (request, info) => {
+      try {
+        const pr = fromWebRequest(request, {
+          scheme: 'http',
+          port,
+          remoteAddress: clientAddress(info.remoteAddr.hostname),
+          httpVersion: '1.1',
+        })
+        return toWebResponse(await opts.handler(pr, request.signal))
+      } catch (err) {
+        return errorResponse(err, report)
+      }
+    },
+  )
+  port = (await bound).port
+  const closeTimeout = opts.closeTimeout ?? 10_000
+  return { port, close: () => drain(server, abort, closeTimeout) }
+}
+
+/** The last resort, as on Node: a typed error keeps its status and code, anything else is a 500 and reported. */
+export function errorResponse(err: unknown, report: (err: unknown) => void): Response {
+  const known = err instanceof WeftError
+  if (!known) report(err)
+  const status = known ? err.status : 500
+  const code = known ? err.code : 'ERR_INTERNAL'
+  // A WeftError's message is written for the client; anything else may hold internals.
+  const text = known ? err.message : 'internal error in the proxy'
+  return toWebResponse(textResponse(status, text + '\n', { 'x-weft-error': code }))
+}
+
+/** Graceful first; after `timeout` ms the signal closes the connections still open. */
+async function drain(server: DenoHttpServer, abort: AbortController, timeout: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const graceful = server.shutdown().then(() => true)
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(resolve, timeout, false)
+  })
+  const done = await Promise.race([graceful, late])
+  clearTimeout(timer)
+  if (!done) {
+    abort.abort()
+    await server.finished.catch(() => {})
+  }
+}
+
+/** An IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d: report a.b.c.d, as Node's adapter does. */
+function clientAddress(a: string): string {
+  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a
+}
+
+function defaultOnError(err: unknown): void {
+  console.error('[weft] unexpected error in the data path:', err)
+}
