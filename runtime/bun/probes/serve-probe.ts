@@ -10,9 +10,10 @@
  *   GET /view          the ProxyRequest view as JSON (no body)
  *   GET /weft-error    a handler throwing a WeftError (NoRoute, 404)
  *   GET /bug           a handler throwing a plain Error (500)
- *   anything else      forwarded to 127.0.0.1:origin
+ *   anything else      forwarded to 127.0.0.1:origin (hop-by-hop fields removed)
  */
 import { NoRoute } from '../../../core/errors.js'
+import { stripHopByHop } from '../../../core/http/hop-by-hop.js'
 import { textResponse } from '../../../core/http/view.js'
 import { runtime } from '../runtime.js'
 
@@ -30,6 +31,8 @@ const listening = await runtime.serve({
     if (req.path === '/view') return textResponse(200, JSON.stringify({ ...req, body: req.body !== null, signal: signal !== undefined }))
     if (req.path === '/weft-error') throw new NoRoute(req.method, req.host, req.path)
     if (req.path === '/bug') throw new Error('secret internals')
+    // As the gateway's stages do: the client's Connection (close) is not the upstream's.
+    stripHopByHop(req.headers)
     return upstream.send(endpoint, req, signal)
   },
 })
