@@ -28,7 +28,11 @@ const ENTRY = join(PACKAGE_ROOT, 'bin', 'weft.js')
 /** Arguments placed before the entry script, per runtime. */
 export const RUNTIME_ARGS: Record<Exclude<RuntimeName, 'node'>, string[]> = {
   bun: ['run'],
-  deno: ['run', '--allow-all'],
+  // Deno 2 reads package.json and node_modules (npm dependencies, dist/) by itself.
+  // --unstable-no-legacy-abort: Deno.serve's request.signal aborts only when the client
+  // goes away, not also after every successful response (the legacy behaviour, which
+  // prints a warning once per process).
+  deno: ['run', '--allow-all', '--unstable-no-legacy-abort'],
 }
 
 export function parseRuntime(value: string): RuntimeName {
