@@ -12,8 +12,12 @@
  * `onListen` is silenced (Deno prints "Listening on ..." by default).
  *
  * close(): `shutdown()` (stop accepting, let requests in flight finish, close idle
- * connections); if that takes longer than `closeTimeout`, the server's AbortSignal
- * closes whatever is left.
+ * connections). If that takes longer than `closeTimeout`, the upstream calls still in
+ * flight are aborted (each handler gets `request.signal` joined with the listener's
+ * closing signal): a request waiting for its head is answered 502 ERR_UPSTREAM_RESET,
+ * a streaming body is cut, and shutdown completes. Not the server's own AbortSignal:
+ * aborting it after shutdown() has begun throws BadResource from inside Deno 2.9 (an
+ * uncaught error that ends the process).
  *
  * @example
  * const l = await serveHttp({ address: '127.0.0.1', port: 0, handler })
@@ -34,7 +38,7 @@ export async function serveHttp(opts: ServeOptions): Promise<Listening> {
       // A failing error reporter must not take the listener down with it.
     }
   }
-  const abort = new AbortController()
+  const closing = new AbortController()
   let port = opts.port
   let listening!: (addr: DenoNetAddr) => void
   const bound = new Promise<DenoNetAddr>((resolve) => (listening = resolve))
@@ -43,7 +47,6 @@ export async function serveHttp(opts: ServeOptions): Promise<Listening> {
     {
       hostname: opts.address,
       port: opts.port,
-      signal: abort.signal,
       automaticCompression: false,
       onListen: (addr) => listening(addr),
       onError: (err) => errorResponse(err, report),
@@ -56,15 +59,16 @@ export async function serveHttp(opts: ServeOptions): Promise<Listening> {
           remoteAddress: clientAddress(info.remoteAddr.hostname),
           httpVersion: '1.1',
         })
-        return toWebResponse(await opts.handler(pr, request.signal))
+        return toWebResponse(await opts.handler(pr, AbortSignal.any([request.signal, closing.signal])))
       } catch (err) {
+        if (closing.signal.aborted && err === closing.signal.reason) return closedResponse()
         return errorResponse(err, report)
       }
     },
   )
   port = (await bound).port
   const closeTimeout = opts.closeTimeout ?? 10_000
-  return { port, close: () => drain(server, abort, closeTimeout) }
+  return { port, close: () => drain(server, closing, closeTimeout) }
 }
 
 /** The last resort, as on Node: a typed error keeps its status and code, anything else is a 500 and reported. */
@@ -78,19 +82,26 @@ export function errorResponse(err: unknown, report: (err: unknown) => void): Res
   return toWebResponse(textResponse(status, text + '\n', { 'x-weft-error': code }))
 }
 
-/** Graceful first; after `timeout` ms the signal closes the connections still open. */
-async function drain(server: DenoHttpServer, abort: AbortController, timeout: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined
+/** Graceful first; after `timeout` ms the upstream calls still in flight are aborted, then shutdown gets one more second. */
+async function drain(server: DenoHttpServer, closing: AbortController, timeout: number): Promise<void> {
   const graceful = server.shutdown().then(() => true)
+  if (await within(graceful, timeout)) return
+  closing.abort(new Error('listener closed'))
+  await within(graceful, 1_000)
+}
+
+function within(p: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined
   const late = new Promise<boolean>((resolve) => {
-    timer = setTimeout(resolve, timeout, false)
+    timer = setTimeout(resolve, ms, false)
   })
-  const done = await Promise.race([graceful, late])
-  clearTimeout(timer)
-  if (!done) {
-    abort.abort()
-    await server.finished.catch(() => {})
-  }
+  return Promise.race([p, late]).finally(() => clearTimeout(timer))
+}
+
+/** A request cut by close(): its upstream call was aborted before the head arrived. */
+function closedResponse(): Response {
+  const r = textResponse(502, 'the listener closed before the upstream answered\n', { 'x-weft-error': 'ERR_UPSTREAM_RESET' })
+  return toWebResponse(r)
 }
 
 /** An IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d: report a.b.c.d, as Node's adapter does. */
