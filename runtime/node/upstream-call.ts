@@ -18,7 +18,8 @@
  * const res = await call.promise
  */
 import { Readable } from 'node:stream'
-import { util, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
+import { parseHeaders } from './undici-pool.js'
 import { BadRequest, InternalError, UpstreamConnect, UpstreamReset, UpstreamTimeout, WeftError } from '../../core/errors.js'
 import type { HeaderMap, ProxyResponse } from '../../core/http/view.js'
 import type { Endpoint } from '../../core/upstream/upstream.js'
@@ -103,7 +104,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.body = body
     this.settled = true
     // Lower-case names, repeated fields as arrays (set-cookie).
-    this.resolve({ status, headers: util.parseHeaders(raw) as HeaderMap, body })
+    this.resolve({ status, headers: parseHeaders(raw) as HeaderMap, body })
     return true
   }
 

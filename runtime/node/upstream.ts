@@ -17,7 +17,8 @@
  * await upstream.close()
  */
 import { Readable } from 'node:stream'
-import { Pool, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
+import { Pool, request, type PoolOptions } from './undici-pool.js'
 import { UpstreamConnect } from '../../core/errors.js'
 import type { ProxyRequest, ProxyResponse } from '../../core/http/view.js'
 import type { Endpoint, Upstream } from '../../core/upstream/upstream.js'
@@ -55,7 +56,7 @@ function ignore(): void {}
 
 export function createNodeUpstream(opts: NodeUpstreamOptions = {}): NodeUpstream {
   const limits: CallLimits = { headersTimeout: opts.headersTimeout ?? 300_000, bodyTimeout: opts.bodyTimeout ?? 300_000 }
-  const poolOptions: Pool.Options = {
+  const poolOptions: PoolOptions = {
     connections: opts.connections ?? 1024,
     keepAliveTimeout: opts.keepAliveTimeout ?? 4_000,
     connect: { timeout: opts.connectTimeout ?? 5_000 },
@@ -127,8 +128,8 @@ export function createNodeUpstream(opts: NodeUpstreamOptions = {}): NodeUpstream
       // A copy: stages after this one may still change the primary's headers.
       const headers = { ...req.headers }
       if (headers.expect !== undefined) headers.expect = undefined
-      poolFor(endpoint)
-        .request({
+      request
+        .call(poolFor(endpoint), {
           path: req.query === '' ? req.path : req.path + '?' + req.query,
           method: req.method as Dispatcher.HttpMethod,
           headers: headers as Record<string, string | string[]>,
