@@ -9,13 +9,12 @@
  * const sc = await startSidecar({ service: 'api', app: app.url, control, token, lease: 3 })
  * await sc.stop('SIGTERM')
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { freePort, WEFT_BIN } from '../support/gateway-runner.js'
+import { freePort, TEST_RUNTIME, WEFT_BIN } from '../support/gateway-runner.js'
 import type { ControlProcess } from './control-process.js'
-import { track, untrack } from '../support/processes.js'
+import { kill, spawnGroup, untrack } from '../support/processes.js'
 
 
 export interface EchoApp {
@@ -64,7 +63,12 @@ export interface SidecarProcess {
   stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<{ code: number | null; signal: string | null }>
 }
 
-export async function startSidecar(opts: { service: string; namespace?: string; app: string; control: ControlProcess; token: string; lease?: number; instance?: string; extra?: string[] }): Promise<SidecarProcess> {
+/**
+ * Start `weft proxy` for one service instance. `runtime` (default `WEFT_TEST_RUNTIME`,
+ * else node) is passed as `--runtime`; the process leads its own process group so a
+ * SIGKILL also ends a re-executed bun/deno child.
+ */
+export async function startSidecar(opts: { service: string; namespace?: string; app: string; control: ControlProcess; token: string; lease?: number; instance?: string; extra?: string[]; runtime?: string }): Promise<SidecarProcess> {
   const [inbound, outbound, admin] = [await freePort(), await freePort(), await freePort()]
   const instance = opts.instance ?? `${opts.service}-${inbound}`
   const args = [
@@ -80,15 +84,16 @@ export async function startSidecar(opts: { service: string; namespace?: string; 
     '--admin', `127.0.0.1:${admin}`,
     '--instance', instance,
     '--lease', String(opts.lease ?? 15),
+    '--runtime', opts.runtime ?? TEST_RUNTIME,
     ...(opts.extra ?? []),
   ]
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WEFT_TOKEN: '', WEFT_CONTROL_URL: '' } })
-  track(child)
+  const child = spawnGroup(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WEFT_TOKEN: '', WEFT_CONTROL_URL: '' } })
   let out = ''
   child.stdout!.on('data', (b: Buffer) => (out += b.toString()))
   child.stderr!.on('data', (b: Buffer) => (out += b.toString()))
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
     child.once('exit', (code, signal) => {
+      kill(child, 'SIGKILL') // whatever is left of its group (a re-executed child of a crashed parent)
       untrack(child)
       resolve({ code, signal })
     }),
@@ -99,7 +104,7 @@ export async function startSidecar(opts: { service: string; namespace?: string; 
   for (;;) {
     if (gone) throw new Error(`weft proxy ${opts.service} exited at start:\n${out}`)
     if (Date.now() > deadline) {
-      process.kill(child.pid!, 'SIGKILL')
+      kill(child, 'SIGKILL')
       throw new Error(`weft proxy ${opts.service} not ready within 15 s:\n${out}`)
     }
     const ok = await fetch(`http://127.0.0.1:${admin}/ready`).then((r) => r.status === 200, () => false)
@@ -116,8 +121,8 @@ export async function startSidecar(opts: { service: string; namespace?: string; 
     output: () => out,
     exited,
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, signal)
-      const timer = setTimeout(() => child.exitCode === null && child.signalCode === null && process.kill(child.pid!, 'SIGKILL'), 15_000)
+      if (child.exitCode === null && child.signalCode === null) kill(child, signal)
+      const timer = setTimeout(() => child.exitCode === null && child.signalCode === null && kill(child, 'SIGKILL'), 15_000)
       const r = await exited
       clearTimeout(timer)
       return r

@@ -3,7 +3,7 @@
  * Real `weft gateway` processes for the conformance suites: start one per Gateway
  * (`--config FILE --gateway NS/NAME --address 127.0.0.N --admin 127.0.0.1:PORT`), wait
  * for `/ready`, read the config version from `/config`, and stop them by PID (SIGTERM,
- * then SIGKILL after a bound). Any process still running when the test worker exits is
+ * then SIGKILL to the process group after a bound). Any process still running when the test worker exits is
  * killed by PID too.
  *
  * @example
@@ -11,10 +11,9 @@
  * await gw.waitForVersionAbove(before)
  * await gw.stop()
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer, type AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { track, untrack } from './processes.js'
+import { kill, spawnGroup, untrack } from './processes.js'
 
 /** The `weft` CLI under test; `WEFT_BIN` points the harness at another build. */
 export const WEFT_BIN = process.env.WEFT_BIN || fileURLToPath(new URL('../../bin/weft.js', import.meta.url))
@@ -61,8 +60,8 @@ export async function startGateway(opts: { configFile: string; gateway: string; 
   const adminPort = await freePort()
   const args = [WEFT_BIN, 'gateway', '--config', opts.configFile, '--gateway', opts.gateway, '--address', opts.address, '--admin', `127.0.0.1:${adminPort}`, '--runtime', TEST_RUNTIME]
   const command = `node ${args.join(' ')}`
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  track(proc)
+  // Its own process group: with --runtime bun|deno, SIGKILL reaches the re-executed child too.
+  const proc = spawnGroup(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d))
   proc.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d))
@@ -72,11 +71,14 @@ export async function startGateway(opts: { configFile: string; gateway: string; 
   const admin = (path: string) => fetch(`http://127.0.0.1:${adminPort}${path}`, { signal: AbortSignal.timeout(2000) })
 
   const stop = async () => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return void untrack(proc)
-    process.kill(proc.pid!, 'SIGTERM')
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      kill(proc, 'SIGKILL') // a re-executed child left behind by a crashed parent
+      return void untrack(proc)
+    }
+    kill(proc, 'SIGTERM')
     const killed = await Promise.race([exited.then(() => true), sleep(3000).then(() => false)])
     if (!killed && proc.exitCode === null && proc.signalCode === null) {
-      process.kill(proc.pid!, 'SIGKILL')
+      kill(proc, 'SIGKILL')
       await exited
     }
     untrack(proc)
@@ -86,6 +88,7 @@ export async function startGateway(opts: { configFile: string; gateway: string; 
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 15_000)
   for (;;) {
     if (proc.exitCode !== null || proc.signalCode !== null) {
+      kill(proc, 'SIGKILL')
       untrack(proc)
       throw new Error(`weft gateway for ${opts.gateway} exited (${proc.exitCode ?? proc.signalCode}) before it was ready.\ncommand: ${describe()}\noutput:\n${tail(out)}`)
     }
