@@ -9,7 +9,7 @@
  * certificate follows the active snapshot without a reload.
  *
  * The request body comes as a node Readable; Bun's fetch upstream takes a Web
- * ReadableStream, so it is converted here (Readable.toWeb keeps backpressure). A
+ * ReadableStream, so it is converted here, with backpressure (toWebStream). A
  * real AbortSignal per request (`abortSignal: true`) cancels the upstream fetch when
  * the client goes away.
  *
@@ -36,7 +36,38 @@ export function serveTls(opts: ServeOptions & { tls: ServeTls }): Promise<Listen
 
 function webBodies(handler: ServeHandler): ServeHandler {
   return (req: ProxyRequest, signal) => {
-    if (req.body instanceof Readable) req.body = Readable.toWeb(req.body)
+    if (req.body instanceof Readable) req.body = toWebStream(req.body)
     return handler(req, signal)
   }
+}
+
+/** Bytes a request body may have read ahead of the upstream. */
+const HIGH_WATER_MARK = 64 * 1024
+
+/**
+ * A node Readable as a Web ReadableStream that reads only as fast as its consumer:
+ * the node stream is paused whenever the queue is full and resumed on `pull`. Bun's
+ * `Readable.toWeb` does not hold back: a 100 MB upload to a paused upstream was read
+ * whole into memory.
+ */
+export function toWebStream(r: Readable): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        r.on('data', (chunk: Buffer) => {
+          c.enqueue(chunk)
+          if ((c.desiredSize ?? 0) <= 0) r.pause()
+        })
+        r.once('end', () => c.close())
+        r.once('error', (err) => c.error(err))
+      },
+      pull() {
+        r.resume()
+      },
+      cancel() {
+        r.destroy()
+      },
+    },
+    { highWaterMark: HIGH_WATER_MARK, size: (chunk) => chunk.byteLength },
+  )
 }

@@ -3,7 +3,9 @@
  * A Bun process for runtime/bun tests (run by `bun`, spawned by the vitest files
  * next to the adapter): the Bun adapter serving one listener whose handler forwards
  * to an origin through the adapter's upstream, plus a few local answers the tests
- * read. Configured by WEFT_PROBE (JSON: { origin: port, tls?: {cert,key}, closeTimeout? });
+ * read. Configured by WEFT_PROBE (JSON: { origin: port, tls?: { [servername]: {cert,key} },
+ * closeTimeout? }; with `tls` the listener is HTTPS, the certificate picked by SNI,
+ * '' for any other name);
  * prints `{"port":N}` once listening; SIGTERM closes the listener (draining) and
  * prints `{"closed":ms}`.
  *
@@ -17,7 +19,8 @@ import { stripHopByHop } from '../../../core/http/hop-by-hop.js'
 import { textResponse } from '../../../core/http/view.js'
 import { runtime } from '../runtime.js'
 
-const cfg = JSON.parse(process.env.WEFT_PROBE ?? '{}') as { origin?: number; tls?: { cert: string; key: string }; closeTimeout?: number }
+type Pem = { cert: string; key: string }
+const cfg = JSON.parse(process.env.WEFT_PROBE ?? '{}') as { origin?: number; tls?: Record<string, Pem>; closeTimeout?: number }
 const upstream = runtime.createUpstream()
 const endpoint = { address: '127.0.0.1', port: cfg.origin ?? 9, key: `127.0.0.1:${cfg.origin ?? 9}` }
 const tls = cfg.tls
@@ -25,7 +28,12 @@ const listening = await runtime.serve({
   address: '127.0.0.1',
   port: 0,
   ...(cfg.closeTimeout !== undefined && { closeTimeout: cfg.closeTimeout }),
-  ...(tls && { tls: { certFor: () => tls, certificates: () => [{ ...tls, hostnames: [''] }] } }),
+  ...(tls && {
+    tls: {
+      certFor: (name: string) => tls[name] ?? tls[''],
+      certificates: () => Object.entries(tls).map(([name, pem]) => ({ ...pem, hostnames: [name] })),
+    },
+  }),
   onError: (err) => console.error('onError:', (err as Error).message),
   handler: async (req, signal) => {
     if (req.path === '/view') return textResponse(200, JSON.stringify({ ...req, body: req.body !== null, signal: signal !== undefined }))
