@@ -1,0 +1,40 @@
+/**
+ * @module
+ * Upstream calls from a Worker: the shared fetch upstream (runtime/web/fetch-upstream.ts)
+ * over workerd's own `fetch`. What workerd's fetch decides, and a Worker cannot change
+ * (measured under Miniflare/workerd 1.20260426, see docs/workers.md):
+ * - Host: always the URL's authority (the endpoint address); a different Host header
+ *   is dropped. The client's Host reaches the backend as X-Forwarded-Host only if a
+ *   stage adds it; on Cloudflare `cf.resolveOverride` is the only way around it.
+ * - Compression: a gzip/br response is decoded when read and re-encoded on the way
+ *   out (or passed through untouched), so the client still sees the upstream's
+ *   Content-Encoding; the raw bytes are not reachable. workerd sends its own
+ *   `Accept-Encoding` and adds `CF-Worker`.
+ * - Redirects: `redirect: 'manual'` works (3xx handed back as is).
+ * - Streaming: request and response bodies stream both ways (no buffering).
+ * - Pools/keep-alive: workerd's; no setting.
+ *
+ * @example
+ * const upstream = workersUpstream()
+ * const app = bindingUpstream(env.APP)
+ */
+import type { ProxyRequest } from '../../core/http/view.js'
+import type { ProxyUpstream } from '../types.js'
+import { createFetchUpstream } from '../web/fetch-upstream.js'
+import type { Fetcher } from './types.js'
+
+export function workersUpstream(): ProxyUpstream {
+  return createFetchUpstream({ fetch: (url, init) => fetch(url, init) })
+}
+
+/**
+ * An upstream that sends every call to a service binding (the worker-proxy's APP). The
+ * URL keeps the request's own authority and scheme, so the app sees the Host the
+ * client used; the endpoint is only a label (`app`) in metrics.
+ */
+export function bindingUpstream(binding: Fetcher): ProxyUpstream {
+  return createFetchUpstream({
+    fetch: (url, init) => binding.fetch(url, init),
+    urlFor: (_endpoint, req: ProxyRequest) => `${req.scheme}://${req.authority || 'app'}${req.path}${req.query === '' ? '' : '?' + req.query}`,
+  })
+}
