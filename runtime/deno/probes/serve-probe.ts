@@ -13,9 +13,10 @@
  *   GET /rss             this process's resident set size (bytes)
  *   GET /stream?mb=N     N MiB generated here, streamed to the client
  *   POST /count          the request body read and counted here (not forwarded)
- *   anything else        forwarded to 127.0.0.1:origin
+ *   anything else        forwarded to 127.0.0.1:origin (hop-by-hop fields removed)
  */
 import { NoRoute } from '../../../core/errors.js'
+import { stripHopByHop } from '../../../core/http/hop-by-hop.js'
 import { textResponse } from '../../../core/http/view.js'
 import type { TlsCertificate } from '../../types.js'
 import { runtime } from '../runtime.js'
@@ -43,6 +44,8 @@ const listening = await runtime.serve({
     if (req.path === '/rss') return textResponse(200, String(process.memoryUsage().rss))
     if (req.path === '/stream') return { status: 200, headers: { 'content-type': 'application/octet-stream' }, body: generate(Number(new URLSearchParams(req.query).get('mb'))) }
     if (req.path === '/count') return textResponse(200, String(await count(req.body as ReadableStream<Uint8Array> | null)))
+    // As the gateway's pipeline does: the client's Connection (close, from agent: false) is not the upstream's.
+    stripHopByHop(req.headers)
     return upstream.send(endpoint, req, signal)
   },
 })
