@@ -66,5 +66,7 @@ if (process.argv[2] === INSIDE) {
   runAndExit('unshare', [...flags, '--', process.execPath, self, INSIDE, ...process.argv.slice(2)], {
     ...process.env,
     WEFT_TEST_NETNS: '1',
+    // A run of everything decides the README capability table (test/support/capability-reporter.ts).
+    WEFT_FULL_RUN: process.argv.length === 2 ? '1' : '',
   })
 }
