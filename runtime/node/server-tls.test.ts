@@ -104,7 +104,7 @@ function h2request(s: ClientHttp2Session, headers: Record<string, string>, body?
 }
 
 describe('listen with tls', () => {
-  it('Should serve HTTP/2 and show the handler the SNI and the :authority', async () => {
+  it('Should serve HTTP/2 and show the handler the SNI and the :authority [cap node http2] [cap node tls]', async () => {
     const s = await session('api.example.com', example.cert)
     try {
       const reply = await h2request(s, { ':path': '/view?x=1', ':authority': 'API.example.com:8443', 'x-h': 'v' })
@@ -186,7 +186,7 @@ describe('listen with tls', () => {
     }
   })
 
-  it('Should serve HTTP/1.1 over TLS on the same port, with the certificate SNI selects', async () => {
+  it('Should serve HTTP/1.1 over TLS on the same port, with the certificate SNI selects [cap node tls]', async () => {
     const { body, cn } = await new Promise<{ body: string; cn: string }>((resolve, reject) => {
       const req = httpsRequest(
         { host: '127.0.0.1', port: proxy.port, path: '/view', servername: 'other.test', ca: other.cert, headers: { host: 'other.test' }, agent: false },

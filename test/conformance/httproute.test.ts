@@ -27,6 +27,7 @@ import { CASES_FILE, DEFERRED_SUITES, SHARED_CASES_FILE, loadCases, refOf, type 
 import { gatewayAddress, SuiteRun, type Shared } from './suite-run.js'
 import { selfSignedCertificate } from './tls.js'
 import { startEchoBackends } from '../fakes/echo-backend.js'
+import { TEST_RUNTIME } from '../support/gateway-runner.js'
 
 const data = loadCases()
 /** How many later suites start their gateways while one suite runs. */
@@ -63,7 +64,10 @@ function caseTitle(s: Suite, block: number, i: number, c: Case): string {
     c.request.host !== null && port !== (scheme === 'https' ? 443 : 80) && !c.request.host.endsWith(`:${port}`) ? `port ${port}` : undefined,
     c.name,
   ].filter(Boolean)
-  return `${s.name} #${i} ${c.request.method} ${host}${c.request.path}${extras.length ? ` (${extras.join(', ')})` : ''}`
+  // Capability evidence for the README table (test/support/capability-reporter.ts): an
+  // https case proves TLS termination, an h2 case HTTP/2, on the runtime under test.
+  const caps = [scheme === 'https' && `[cap ${TEST_RUNTIME} tls]`, c.request.protocol === 'HTTP/2' && `[cap ${TEST_RUNTIME} http2]`].filter(Boolean)
+  return `${s.name} #${i} ${c.request.method} ${host}${c.request.path}${extras.length ? ` (${extras.join(', ')})` : ''}${caps.length ? ` ${caps.join(' ')}` : ''}`
 }
 
 if (!inNetns) {

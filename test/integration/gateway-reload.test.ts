@@ -52,7 +52,7 @@ afterAll(async () => {
 })
 
 describe('config reload', () => {
-  it('Should fail no request during 20 reloads under load', async () => {
+  it('Should fail no request during 20 reloads under load [cap node hot-swap]', async () => {
     const agent = new Agent({ connections: 8 })
     let stop = false
     let ok = 0

@@ -106,7 +106,7 @@ describe('streaming', () => {
     await download('/download-warmup')
   })
 
-  it('Should stream a 50 MB upload without buffering it', async () => {
+  it('Should stream a 50 MB upload without buffering it [cap node streaming]', async () => {
     const base = processRssMb(gw.pid)
     const done = upload(SIZE)
     const peak = await peakRss(done)
@@ -114,7 +114,7 @@ describe('streaming', () => {
     expect(peak - base).toBeLessThan(BOUND_MB)
   })
 
-  it('Should stream a 50 MB download without buffering it', async () => {
+  it('Should stream a 50 MB download without buffering it [cap node streaming]', async () => {
     const base = processRssMb(gw.pid)
     const done = download('/download')
     const peak = await peakRss(done)

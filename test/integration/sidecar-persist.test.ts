@@ -45,7 +45,7 @@ const reachesApi = async (sc: SidecarProcess) => {
 }
 
 describe('weft proxy with the control plane down', () => {
-  it('Should keep routing, and start from the persisted bundle after a restart', async () => {
+  it('Should keep routing, and start from the persisted bundle after a restart [cap node persistence]', async () => {
     await eventually(() => reachesApi(web!), 10_000, 'web → api')
     await control.stop('SIGKILL')
     expect(await reachesApi(web!)).toBe(true)
