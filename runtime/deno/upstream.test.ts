@@ -80,11 +80,12 @@ describe('Deno upstream (fetch + createHttpClient)', () => {
 
   it('passes a redirect back to the client instead of following it', async () => {
     route = (req, res) => {
-      if (req.url === '/from') {
-        res.writeHead(302, { location: '/to' })
-        return res.end()
+      if (req.url !== '/from') {
+        res.end('followed\n')
+        return
       }
-      res.end('followed\n')
+      res.writeHead(302, { location: '/to' })
+      res.end()
     }
     const r = await get(probe.port, '/from', { host: 'shop.example' })
     expect(r.status).toBe(302)

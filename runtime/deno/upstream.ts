@@ -33,13 +33,23 @@ import { deno, type DenoFetchInit } from './deno-types.js'
 /** Idle pooled connections are closed after this (ms), as the Node adapter's undici pools. */
 const POOL_IDLE_TIMEOUT_MS = 4_000
 
-export function createDenoUpstream(): ProxyUpstream {
-  const client = deno().createHttpClient({ allowHost: true, http2: false, poolIdleTimeout: POOL_IDLE_TIMEOUT_MS })
+export interface DenoUpstreamOptions {
+  /**
+   * Call upstreams over TLS: `caCerts` (PEM) trusted besides the system roots, and a
+   * client certificate chain + key (PEM) presented when the upstream asks for one
+   * (mutual TLS; tls.test.ts shows the handshake). Without it, upstream calls are http.
+   */
+  tls?: { caCerts?: string[]; cert?: string; key?: string }
+}
+
+export function createDenoUpstream(opts: DenoUpstreamOptions = {}): ProxyUpstream {
+  const client = deno().createHttpClient({ allowHost: true, http2: false, poolIdleTimeout: POOL_IDLE_TIMEOUT_MS, ...opts.tls })
   const init: DenoFetchInit = { client, redirect: 'manual' }
   return createFetchUpstream({
     fetch: fetchAsSent,
     init: init as Record<string, unknown>,
     close: () => client.close(),
+    ...(opts.tls && { scheme: 'https' }),
   })
 }
 
