@@ -2,12 +2,12 @@
  * @module
  * HTTPS listeners under Deno: node:http2 `createSecureServer` through Deno's Node
  * compatibility (runtime/node/server.ts, the Node adapter's own listener), not
- * `Deno.serve`. Deno.serve's TLS (2.9) takes one certificate for the whole listener
- * (no SNI selection), does not offer h2 unless asked and does not tell a request which
- * SNI its connection sent, so it could pass neither the several-certificates, the
- * misdirected-request (421) nor, without ALPN, the HTTP/2 cases. Deno's node:http2
- * negotiates h2 and http/1.1 by ALPN and calls `SNICallback` per handshake, so the
- * certificate follows the active snapshot without a reload (runtime/deno/tls.test.ts).
+ * `Deno.serve`. Deno.serve's TLS (2.9) negotiates h2, but takes one certificate for
+ * the whole listener (whatever the SNI) and does not tell a request which SNI its
+ * connection sent, so it can pass neither the certificate-per-hostname nor the
+ * misdirected-request (421) cases. Deno's node:http2 negotiates h2 and http/1.1 by ALPN
+ * and calls `SNICallback` per handshake, so the certificate follows the active
+ * snapshot without a reload (tls.test.ts shows both).
  *
  * The request body comes as a node Readable; the fetch upstream takes a Web
  * ReadableStream, so it is converted here (Readable.toWeb keeps backpressure). A real

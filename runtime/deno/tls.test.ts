@@ -102,11 +102,11 @@ function https1(port: number, servername: string, path: string, host = servernam
   })
 }
 
-function h2(port: number, servername: string, path: string, opts: { method?: string; body?: Buffer; authority?: string; tls?: Partial<Pem> } = {}): Promise<{ status: number; body: string }> {
+function h2(port: number, servername: string, path: string, opts: { method?: string; body?: Buffer; authority?: string; tls?: Partial<Pem> & { checkServerIdentity?: () => undefined } } = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const session = h2connect(`https://${opts.authority ?? servername}:${port}`, { host: '127.0.0.1', servername, ca: ca.cert, ...opts.tls })
     session.on('error', reject)
-    const req = session.request({ ':path': path, ':method': opts.method ?? 'GET' })
+    const req = session.request({ ':path': path, ':method': opts.method ?? 'GET', ...(opts.authority && { ':authority': `${opts.authority}:${port}` }) })
     let status = 0
     let body = ''
     req.on('response', (h) => (status = Number(h[':status'])))
@@ -145,6 +145,29 @@ describe('Deno adapter HTTPS listeners (node:http2 under Deno)', () => {
     const up = await h2(probe.port, 'a.test', '/upload', { method: 'POST', body: Buffer.alloc(3 * 1024 * 1024, 1) })
     expect(up.status).toBe(200)
     expect(JSON.parse(up.body)).toEqual({ url: '/upload', host: `a.test:${probe.port}`, bytes: 3 * 1024 * 1024 })
+  })
+})
+
+describe("Deno.serve's own TLS (why the adapter does not use it for HTTPS ports)", () => {
+  it('presents its one certificate whatever the SNI, and tells the handler no SNI (h2 it does negotiate)', async () => {
+    const p = await startDeno('deno-serve-tls-probe.ts', certs.a)
+    try {
+      const other = await new Promise<{ cn: string; alpn: string | false }>((resolve, reject) => {
+        const s: TLSSocket = tlsConnect({ host: '127.0.0.1', port: p.port, servername: 'b.test', rejectUnauthorized: false, ALPNProtocols: ['h2', 'http/1.1'] }, () => {
+          resolve({ cn: s.getPeerCertificate().subject.CN as string, alpn: s.alpnProtocol ?? false })
+          s.end()
+        })
+        s.on('error', reject)
+      })
+      expect(other).toEqual({ cn: 'a.test', alpn: 'h2' })
+      const r = JSON.parse((await h2(p.port, 'b.test', '/', { authority: 'a.test', tls: { checkServerIdentity: () => undefined } })).body) as { url: string; info: string[] }
+      // The URL carries :authority (a.test), not the SNI (b.test); the info argument has no SNI either.
+      expect(r.url).toBe(`https://a.test:${p.port}/`)
+      expect(r.info.filter((k) => /sni|server.?name/i.test(k))).toEqual([])
+      expect(r.info).toContain('remoteAddr')
+    } finally {
+      await p.stop()
+    }
   })
 })
 
