@@ -1,36 +1,43 @@
 /**
  * @module
- * HTTPS listeners under Bun: node:http2 `createSecureServer` through Bun's Node
- * compatibility (runtime/node/server.ts, the Node adapter's own listener), not
- * `Bun.serve`. Bun.serve's TLS (1.4.5) speaks only HTTP/1.1 (it does not take h2
- * in ALPN) and does not tell a request which SNI its connection sent, so it can pass
- * neither the HTTP/2 nor the misdirected-request (421) conformance cases. Bun's
- * node:http2 negotiates h2 and http/1.1 and calls `SNICallback` per handshake, so the
- * certificate follows the active snapshot without a reload.
+ * Listeners on node:http / node:http2 through Bun's Node compatibility (the Node
+ * adapter's own runtime/node/server.ts), for what `Bun.serve` (1.4.5) cannot do:
+ *
+ * - HTTPS ports: Bun.serve's TLS speaks only HTTP/1.1 (it takes no h2 in ALPN) and
+ *   does not tell a request which SNI its connection sent, so it can pass neither the
+ *   HTTP/2 nor the misdirected-request (421) conformance cases. Bun's node:http2
+ *   negotiates h2 and http/1.1 and calls `SNICallback` per handshake, so the
+ *   certificate follows the active snapshot without a reload.
+ * - Listeners used as an HTTP proxy (a sidecar's outbound, the ones given
+ *   `onConnect`): Bun.serve builds `request.url` from the Host header, dropping an
+ *   absolute-form target's authority (RFC 9112 §3.2.2 says the target wins), and
+ *   hands over no socket for CONNECT tunnels. Bun's node:http keeps the raw target
+ *   and emits 'connect' with a socket.
  *
  * The request body comes as a node Readable; Bun's fetch upstream takes a Web
- * ReadableStream, so it is converted here, with backpressure (toWebStream). A
- * real AbortSignal per request (`abortSignal: true`) cancels the upstream fetch when
- * the client goes away.
+ * ReadableStream, so it is converted here, with backpressure (toWebStream). A real
+ * AbortSignal per request (`abortSignal: true`) cancels the upstream fetch when the
+ * client goes away.
  *
  * @example
- * const l = await serveTls({ address: '127.0.0.1', port: 0, handler, tls })
+ * const l = await serveNode({ address: '127.0.0.1', port: 0, handler, tls })
  */
 import { Readable } from 'node:stream'
 import type { ProxyRequest } from '../../core/http/view.js'
-import { listen } from '../node/server.js'
+import { listen, type ListenOptions } from '../node/server.js'
 import { sniCallback } from '../node/sni.js'
-import type { Listening, ServeHandler, ServeOptions, ServeTls } from '../types.js'
+import type { Listening, ServeHandler, ServeOptions } from '../types.js'
 
-export function serveTls(opts: ServeOptions & { tls: ServeTls }): Promise<Listening> {
+export function serveNode(opts: ServeOptions): Promise<Listening> {
   return listen({
     address: opts.address,
     port: opts.port,
-    tls: { SNICallback: sniCallback(opts.tls) },
+    ...(opts.tls && { tls: { SNICallback: sniCallback(opts.tls) } }),
     handler: webBodies(opts.handler),
     abortSignal: true,
     ...(opts.closeTimeout !== undefined && { closeTimeout: opts.closeTimeout }),
     ...(opts.onError && { onError: opts.onError }),
+    ...(opts.onConnect && { onConnect: opts.onConnect as NonNullable<ListenOptions['onConnect']> }),
   })
 }
 

@@ -2,7 +2,9 @@
  * The Bun adapter's plain-HTTP listener (Bun.serve) in a real `bun` process
  * (probes/serve-probe.ts): the request view, forwarding through Bun's fetch, errors
  * answered as on Node, a client going away cancelling the upstream call, and close()
- * draining requests in flight within closeTimeout.
+ * draining requests in flight within closeTimeout. Listeners given `onConnect` (a
+ * sidecar's outbound, used as an HTTP proxy) are node:http under Bun instead: the
+ * absolute-form target and CONNECT, which Bun.serve cannot serve.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -122,11 +124,11 @@ describe('Bun.serve listener', () => {
     expect(tunnel).toContain('CONNECT is not supported on this listener')
   })
 
-  it('[cap bun serve] an absolute-form request (a sidecar used as HTTP proxy) goes to the target authority', async () => {
+  it('an absolute-form request is routed by its Host header, not its target (Bun.serve builds request.url from Host; proxy listeners use node:http, below)', async () => {
     route = (req, res) => res.end(JSON.stringify({ url: req.url, host: req.headers.host }))
-    const r = await raw(probe.port, 'GET http://api.mesh:81/abs?x=1 HTTP/1.1\r\nHost: api.mesh:81\r\n\r\n')
+    const r = await raw(probe.port, 'GET http://api.mesh:81/abs?x=1 HTTP/1.1\r\nHost: web.mesh\r\n\r\n')
     expect(r).toMatch(/^HTTP\/1\.1 200/)
-    expect(r).toContain('{"url":"/abs?x=1","host":"api.mesh:81"}')
+    expect(r).toContain('{"url":"/abs?x=1","host":"web.mesh"}')
   })
 
   it('[cap bun serve] a client that goes away cancels the upstream call (request.signal)', async () => {
@@ -147,6 +149,65 @@ describe('Bun.serve listener', () => {
     client.destroy()
     await closed
     expect(performance.now() - t).toBeLessThan(2_000)
+  })
+})
+
+describe('HTTP-proxy listeners (onConnect given: a sidecar outbound) on node:http under Bun', () => {
+  let proxy: BunProcess
+  beforeAll(async () => {
+    proxy = await startBun('serve-probe.ts', { origin: (origin.address() as { port: number }).port, proxy: true })
+  })
+  afterAll(() => proxy?.stop())
+
+  it('[cap bun serve] an absolute-form target wins over the Host header (RFC 9112 §3.2.2), as on Node', async () => {
+    const r = await raw(proxy.port, 'GET http://api.mesh:81/view?x=1 HTTP/1.1\r\nHost: web.mesh\r\n\r\n')
+    expect(r).toMatch(/^HTTP\/1\.1 200/)
+    const view = JSON.parse(r.slice(r.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>
+    expect(view).toMatchObject({ authority: 'api.mesh:81', host: 'api.mesh', path: '/view', query: 'x=1', signal: true })
+  })
+
+  it('[cap bun serve] CONNECT opens a tunnel to the target (egress)', async () => {
+    route = (req, res) => res.end(`through the tunnel: ${req.url}`)
+    const port = (origin.address() as { port: number }).port
+    const got = await raw(proxy.port, `CONNECT 127.0.0.1:${port} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\nGET /tunnelled HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`)
+    expect(got).toMatch(/^HTTP\/1\.1 200 Connection Established\r\n\r\nHTTP\/1\.1 200 OK/)
+    expect(got).toContain('through the tunnel: /tunnelled')
+  })
+
+  it('[cap bun streaming] a 32 MB upload through a proxy listener is held back while the upstream does not read', async () => {
+    const TOTAL = 32 * 1024 * 1024
+    const chunk = Buffer.alloc(64 * 1024, 0x78)
+    let upstreamReq: IncomingMessage | undefined
+    route = (req, res) => {
+      upstreamReq = req
+      req.pause()
+      let n = 0
+      req.on('data', (d: Buffer) => (n += d.length))
+      req.on('end', () => res.end(String(n)))
+    }
+    let sent = 0
+    const done = new Promise<string>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: proxy.port, path: '/upload', method: 'POST', agent: false, headers: { 'content-length': String(TOTAL) } }, (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (d: string) => (body += d))
+        res.on('end', () => resolve(body))
+      })
+      req.on('error', reject)
+      const go = () => {
+        while (sent < TOTAL) {
+          sent += chunk.length
+          if (!req.write(chunk)) return void req.once('drain', go)
+        }
+        req.end()
+      }
+      go()
+    })
+    await new Promise((r) => setTimeout(r, 1_000))
+    expect(upstreamReq).toBeDefined()
+    expect(sent).toBeLessThan(TOTAL / 2)
+    upstreamReq!.resume()
+    expect(await done).toBe(String(TOTAL))
   })
 })
 

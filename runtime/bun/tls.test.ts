@@ -41,9 +41,9 @@ afterAll(async () => {
 function h1(servername: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; peerCN: string }> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest(
-      { host: '127.0.0.1', port: probe.port, path, servername, headers, agent: false, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] },
+      { host: '127.0.0.1', port: probe.port, path, servername, headers, agent: false, rejectUnauthorized: false },
       (res) => {
-        const peerCN = (res.socket as TLSSocket).getPeerCertificate().subject.CN
+        const peerCN = String((res.socket as TLSSocket).getPeerCertificate().subject.CN)
         let body = ''
         res.setEncoding('utf8')
         res.on('data', (d: string) => (body += d))
@@ -224,7 +224,7 @@ describe('Bun.serve with tls (not used for HTTPS ports)', () => {
         const s = h2connect(`https://127.0.0.1:${p.port}`, { servername: 'www.example.com', rejectUnauthorized: false })
         s.once('error', reject)
         s.socket.once('secureConnect', () => {
-          resolve((s.socket as TLSSocket).alpnProtocol)
+          resolve((s.socket as TLSSocket).alpnProtocol ?? false)
           s.destroy()
         })
       }).catch(() => false as const)

@@ -4,8 +4,9 @@
  * next to the adapter): the Bun adapter serving one listener whose handler forwards
  * to an origin through the adapter's upstream, plus a few local answers the tests
  * read. Configured by WEFT_PROBE (JSON: { origin: port, tls?: { [servername]: {cert,key} },
- * closeTimeout? }; with `tls` the listener is HTTPS, the certificate picked by SNI,
- * '' for any other name);
+ * closeTimeout?, proxy? }; with `tls` the listener is HTTPS, the certificate picked by SNI,
+ * '' for any other name; with `proxy` it is a sidecar-outbound-like listener, given
+ * `onConnect` (the sidecar's CONNECT tunnel));
  * prints `{"port":N}` once listening; SIGTERM closes the listener (draining) and
  * prints `{"closed":ms}`.
  *
@@ -17,10 +18,11 @@
 import { NoRoute } from '../../../core/errors.js'
 import { stripHopByHop } from '../../../core/http/hop-by-hop.js'
 import { textResponse } from '../../../core/http/view.js'
+import { connectTunnel } from '../../../worker-proxy/connect.js'
 import { runtime } from '../runtime.js'
 
 type Pem = { cert: string; key: string }
-const cfg = JSON.parse(process.env.WEFT_PROBE ?? '{}') as { origin?: number; tls?: Record<string, Pem>; closeTimeout?: number }
+const cfg = JSON.parse(process.env.WEFT_PROBE ?? '{}') as { origin?: number; tls?: Record<string, Pem>; closeTimeout?: number; proxy?: boolean }
 const upstream = runtime.createUpstream()
 const endpoint = { address: '127.0.0.1', port: cfg.origin ?? 9, key: `127.0.0.1:${cfg.origin ?? 9}` }
 const tls = cfg.tls
@@ -34,6 +36,7 @@ const listening = await runtime.serve({
       certificates: () => Object.entries(tls).map(([name, pem]) => ({ ...pem, hostnames: [name] })),
     },
   }),
+  ...(cfg.proxy && { onConnect: (req: unknown, socket: unknown, head: unknown) => connectTunnel(req as never, socket as never, head as never) }),
   onError: (err) => console.error('onError:', (err as Error).message),
   handler: async (req, signal) => {
     if (req.path === '/view') return textResponse(200, JSON.stringify({ ...req, body: req.body !== null, signal: signal !== undefined }))
