@@ -131,6 +131,12 @@ describe('Bun.serve listener', () => {
     expect(r).toContain('{"url":"/abs?x=1","host":"web.mesh"}')
   })
 
+  it("[cap bun serve] a response slower than Bun's 10 s idleTimeout is waited for, not cut", async () => {
+    route = (_req, res) => setTimeout(() => res.end('late\n'), 11_000)
+    const r = await get(probe.port, '/late')
+    expect(r).toMatchObject({ status: 200, body: 'late\n' })
+  }, 20_000)
+
   it('[cap bun serve] a client that goes away cancels the upstream call (request.signal)', async () => {
     let upstreamClosed!: () => void
     const closed = new Promise<void>((ok) => (upstreamClosed = ok))

@@ -11,10 +11,13 @@
  * reported through `onError`.
  *
  * Bun's defaults changed for a proxy: `maxRequestBodySize` (128 MiB: Bun would answer
- * 413 itself) is lifted, since bodies are streamed, never held; `idleTimeout` (10 s
- * of silence closes the connection, also while the handler waits for a slow
- * upstream) is lifted per request while it is handled and stays for idle keep-alive
- * connections.
+ * 413 itself) is lifted, since bodies are streamed, never held. Bun's `idleTimeout`
+ * closes a connection after N seconds without a byte either way, also while the
+ * handler waits for a slow upstream, and a per-request `server.timeout()` stays set
+ * for the rest of the connection: so 10 s until a request arrives, none while the
+ * handler runs (route timeouts bound it), then 120 s of silence for the response
+ * body and the idle keep-alive connection after it (Node: 5 s keep-alive, no limit
+ * on a silent response body).
  *
  * @example
  * const l = await serveHttp({ address: '127.0.0.1', port: 0, handler })
@@ -26,8 +29,10 @@ import { fromWebRequest } from '../web/inbound.js'
 import { toWebResponse } from '../web/outbound.js'
 import { bun, type BunServer } from './bun-types.js'
 
-/** Seconds an idle keep-alive connection is kept (Node's keepAliveTimeout is 5 s; Bun counts whole seconds). */
+/** Seconds of silence before the first request on a connection (Bun's default). */
 const IDLE_TIMEOUT_S = 10
+/** Seconds of silence once a response is under way: its body (SSE gaps), then the idle keep-alive connection. */
+const RESPONSE_IDLE_TIMEOUT_S = 120
 
 export async function serveHttp(opts: ServeOptions): Promise<Listening> {
   const onError = opts.onError ?? defaultOnError
@@ -55,8 +60,11 @@ export async function serveHttp(opts: ServeOptions): Promise<Listening> {
           remoteAddress: srv.requestIP(request)?.address ?? '',
           httpVersion: '1.1',
         })
-        return toWebResponse(await opts.handler(pr, request.signal))
+        const r = await opts.handler(pr, request.signal)
+        srv.timeout(request, RESPONSE_IDLE_TIMEOUT_S)
+        return toWebResponse(r)
       } catch (err) {
+        srv.timeout(request, RESPONSE_IDLE_TIMEOUT_S)
         return errorResponse(err, report)
       }
     },
