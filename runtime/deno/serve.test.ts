@@ -130,6 +130,21 @@ describe('Deno.serve listener', () => {
     expect(r.toLowerCase()).toContain('x-weft-error: err_bad_request')
   })
 
+  it('an absolute-form target wins over Host (a sidecar used as HTTP proxy); two Host fields are refused with 400 (by Deno itself)', async () => {
+    const abs = await raw(probe.port, 'GET http://other.example/view?x=1 HTTP/1.1\r\nhost: ignored.example\r\nconnection: close\r\n\r\n')
+    expect(abs).toMatch(/^HTTP\/1\.1 200 /)
+    expect(JSON.parse(abs.slice(abs.indexOf('\r\n\r\n') + 4))).toMatchObject({ authority: 'other.example', path: '/view', query: 'x=1' })
+    const two = await raw(probe.port, 'GET /view HTTP/1.1\r\nhost: a.example\r\nhost: b.example\r\nconnection: close\r\n\r\n')
+    expect(two).toMatch(/^HTTP\/1\.1 400 /)
+  })
+
+  it('CONNECT is answered 400 ERR_BAD_REQUEST (Deno.serve hands over no raw socket for a tunnel)', async () => {
+    const r = await raw(probe.port, 'CONNECT example.com:443 HTTP/1.1\r\nhost: example.com:443\r\n\r\n')
+    expect(r).toMatch(/^HTTP\/1\.1 400 /)
+    expect(r.toLowerCase()).toContain('x-weft-error: err_bad_request')
+    expect(r).toContain('CONNECT is not supported on this listener')
+  })
+
   it('[cap deno serve] a client going away cancels the upstream call (the origin sees its request aborted)', async () => {
     let originClosed!: () => void
     const closed = new Promise<void>((ok) => (originClosed = ok))
