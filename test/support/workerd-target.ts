@@ -150,6 +150,7 @@ export async function startWorkerdTarget(opts: WorkerdTargetOptions): Promise<Wo
     host: '127.0.0.1',
     port: 0,
     log: new Log(LogLevel.WARN),
+    cf: false, // Miniflare's placeholder request.cf, never fetched from Cloudflare
     handleRuntimeStdio(stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) {
       stdout.on('data', (b: Buffer | string) => (out += b.toString()))
       stderr.on('data', (b: Buffer | string) => (out += b.toString()))

@@ -80,6 +80,7 @@ class WorkerSuiteRun extends SuiteRun {
     return {
       host: '127.0.0.1',
       log: new Log(LogLevel.WARN),
+      cf: false,
       handleRuntimeStdio: (o: NodeJS.ReadableStream, e: NodeJS.ReadableStream) => {
         o.on('data', (b: Buffer | string) => (this.out += b.toString()))
         e.on('data', (b: Buffer | string) => (this.out += b.toString()))
