@@ -138,11 +138,25 @@ describe('Deno.serve listener', () => {
     expect(two).toMatch(/^HTTP\/1\.1 400 /)
   })
 
-  it('CONNECT is answered 400 ERR_BAD_REQUEST (Deno.serve hands over no raw socket for a tunnel)', async () => {
+  it('CONNECT on a Deno.serve listener (no onConnect) is answered 400 ERR_BAD_REQUEST', async () => {
     const r = await raw(probe.port, 'CONNECT example.com:443 HTTP/1.1\r\nhost: example.com:443\r\n\r\n')
     expect(r).toMatch(/^HTTP\/1\.1 400 /)
     expect(r.toLowerCase()).toContain('x-weft-error: err_bad_request')
     expect(r).toContain('CONNECT is not supported on this listener')
+  })
+
+  it('[cap deno serve] a listener given onConnect (a sidecar outbound) runs on node:http under Deno: CONNECT tunnels, absolute-form wins', async () => {
+    const p = await startDeno('serve-probe.ts', { origin: originPort, proxy: true })
+    try {
+      route = (req, res) => res.end(`origin saw ${req.method} ${req.url} host=${req.headers.host}`)
+      const tunnelled = await raw(p.port, `CONNECT 127.0.0.1:${originPort} HTTP/1.1\r\nhost: 127.0.0.1:${originPort}\r\n\r\nGET /inside HTTP/1.1\r\nhost: tunnel.example\r\nconnection: close\r\n\r\n`)
+      expect(tunnelled).toMatch(/^HTTP\/1\.1 200 Connection Established\r\n\r\nHTTP\/1\.1 200 OK/)
+      expect(tunnelled).toContain('origin saw GET /inside host=tunnel.example')
+      const abs = await raw(p.port, 'GET http://other.example/view HTTP/1.1\r\nhost: ignored.example\r\nconnection: close\r\n\r\n')
+      expect(JSON.parse(abs.slice(abs.indexOf('\r\n\r\n') + 4))).toMatchObject({ authority: 'other.example', path: '/view', signal: true })
+    } finally {
+      await p.stop()
+    }
   })
 
   it('[cap deno serve] a client going away cancels the upstream call (the origin sees its request aborted)', async () => {

@@ -2,7 +2,7 @@
  * @module
  * A Deno process for tls.test.ts: an HTTPS listener on node:http2 `createSecureServer`
  * under Deno's Node compatibility (what the Deno adapter's HTTPS ports are, see
- * serve-tls.ts) that requests a client certificate, verifies it against the given CA
+ * serve-node.ts) that requests a client certificate, verifies it against the given CA
  * (handshakes without a valid one fail), and answers each request with the
  * certificate its connection presented. Deno.serve has no option to request one.
  * Configured by WEFT_PROBE (JSON: { cert, key, ca }); prints `{"port":N}`.

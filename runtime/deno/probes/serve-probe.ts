@@ -4,7 +4,8 @@
  * deno-process.ts): the Deno adapter serving one listener whose handler forwards to an
  * origin through the adapter's upstream, plus a few local answers the tests read.
  * Configured by WEFT_PROBE (JSON: { origin: port, tls?: [{cert,key,hostnames}],
- * closeTimeout? }); prints `{"port":N}` once listening; SIGTERM closes the listener
+ * closeTimeout?, proxy? }; `proxy`: the listener takes CONNECT, as a sidecar's
+ * outbound, and tunnels to the target); prints `{"port":N}` once listening; SIGTERM closes the listener
  * (draining) and prints `{"closed":ms}`.
  *
  *   GET /view            the ProxyRequest view as JSON (no body)
@@ -18,11 +19,13 @@
 import { NoRoute } from '../../../core/errors.js'
 import { stripHopByHop } from '../../../core/http/hop-by-hop.js'
 import { textResponse } from '../../../core/http/view.js'
+import { connect } from 'node:net'
+import type { Duplex } from 'node:stream'
 import type { TlsCertificate } from '../../types.js'
 import { runtime } from '../runtime.js'
 
 type Cert = TlsCertificate & { hostnames: string[] }
-const cfg = JSON.parse(process.env.WEFT_PROBE ?? '{}') as { origin?: number; tls?: Cert[]; closeTimeout?: number }
+const cfg = JSON.parse(process.env.WEFT_PROBE ?? '{}') as { origin?: number; tls?: Cert[]; closeTimeout?: number; proxy?: boolean }
 const upstream = runtime.createUpstream()
 const endpoint = { address: '127.0.0.1', port: cfg.origin ?? 9, key: `127.0.0.1:${cfg.origin ?? 9}` }
 const certs = cfg.tls
@@ -36,6 +39,7 @@ const listening = await runtime.serve({
       certificates: () => certs,
     },
   }),
+  ...(cfg.proxy && { onConnect: tunnel }),
   onError: (err) => console.error('onError:', (err as Error).message),
   handler: async (req, signal) => {
     if (req.path === '/view') return textResponse(200, JSON.stringify({ ...req, body: req.body !== null, signal: signal !== undefined }))
@@ -74,4 +78,18 @@ async function count(body: ReadableStream<Uint8Array> | null): Promise<number> {
   let n = 0
   if (body) for await (const c of body as unknown as AsyncIterable<Uint8Array>) n += c.byteLength
   return n
+}
+
+/** CONNECT host:port → a TCP connection to it, bytes both ways. */
+function tunnel(req: unknown, socket: unknown, head: unknown): void {
+  const client = socket as Duplex
+  const [host, port] = String((req as { url: string }).url).split(':')
+  const up = connect(Number(port), host!, () => {
+    client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
+    if ((head as Buffer).length) up.write(head as Buffer)
+    up.pipe(client)
+    client.pipe(up)
+  })
+  up.on('error', () => client.destroy())
+  client.on('error', () => up.destroy())
 }
