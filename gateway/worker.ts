@@ -24,6 +24,7 @@ import { GatewayNotFound } from '../core/routing/compile-gateway.js'
 import { buildGatewaySnapshot, describeSnapshot, type GatewaySnapshot } from '../core/snapshot/gateway-snapshot.js'
 import { configMetrics, proxyMetrics } from '../core/stages/telemetry.js'
 import { adminResponse } from '../runtime/workers/admin.js'
+import { withContext } from '../runtime/workers/context.js'
 import { peerIdentity } from '../runtime/workers/identity.js'
 import { configErrorResponse, notReady, serveRequest } from '../runtime/workers/serve.js'
 import { readCommonSettings, WorkerConfigError, type CommonEnv, type CommonSettings } from '../runtime/workers/settings.js'
@@ -100,31 +101,35 @@ function servedPort(snap: GatewaySnapshot, listener: string | undefined): { port
 }
 
 export default {
-  async fetch(request: Request, env: GatewayEnv, ctx: WorkerContext): Promise<Response> {
-    try {
-      const s = init(env)
-      const admin = await adminResponse(request, s.settings.admin, {
-        ready: () => s.source.current !== undefined,
-        stats: () => ({ gateway: s.gatewayRef, port: s.source.current?.port ?? null, ...(s.source.toJSON() as object) }),
-        metrics: () => s.registry.render(),
-        config: () => (s.source.current?.snap ? describeSnapshot(s.source.current.snap) : { version: s.source.version, why: s.source.current?.why ?? 'no bundle' }),
-        refresh: async () => {
-          await s.source.scheduled()
-          return s.source.toJSON()
-        },
-      })
-      if (admin) return admin
-      if (!(await s.source.ready(ctx))) return notReady('no verified bundle yet (the control plane could not be reached and KV holds none)')
-      const served = s.source.current!
-      if (!served.snap || served.port === undefined) return notReady(served.why)
-      peerIdentity(request) // the identity seam: read, not enforced (runtime/workers/identity.ts)
-      return await serveRequest(request, served.snap.handler, { scheme: request.url.startsWith('https:') ? 'https' : 'http', port: served.port })
-    } catch (err) {
-      return configErrorResponse(err, log)
-    }
+  fetch(request: Request, env: GatewayEnv, ctx: WorkerContext): Promise<Response> {
+    return withContext(ctx, () => handle(request, env, ctx))
   },
 
-  async scheduled(_controller: ScheduledController, env: GatewayEnv, _ctx: WorkerContext): Promise<void> {
-    await init(env).source.scheduled()
+  scheduled(_controller: ScheduledController, env: GatewayEnv, ctx: WorkerContext): Promise<void> {
+    return withContext(ctx, () => init(env).source.scheduled())
   },
+}
+
+async function handle(request: Request, env: GatewayEnv, ctx: WorkerContext): Promise<Response> {
+  try {
+    const s = init(env)
+    const admin = await adminResponse(request, s.settings.admin, {
+      ready: () => s.source.current !== undefined,
+      stats: () => ({ gateway: s.gatewayRef, port: s.source.current?.port ?? null, ...(s.source.toJSON() as object) }),
+      metrics: () => s.registry.render(),
+      config: () => (s.source.current?.snap ? describeSnapshot(s.source.current.snap) : { version: s.source.version, why: s.source.current?.why ?? 'no bundle' }),
+      refresh: async () => {
+        await s.source.scheduled()
+        return s.source.toJSON()
+      },
+    })
+    if (admin) return admin
+    if (!(await s.source.ready(ctx))) return notReady('no verified bundle yet (the control plane could not be reached and KV holds none)')
+    const served = s.source.current!
+    if (!served.snap || served.port === undefined) return notReady(served.why)
+    peerIdentity(request) // the identity seam: read, not enforced (runtime/workers/identity.ts)
+    return await serveRequest(request, served.snap.handler, { scheme: request.url.startsWith('https:') ? 'https' : 'http', port: served.port })
+  } catch (err) {
+    return configErrorResponse(err, log)
+  }
 }

@@ -84,6 +84,7 @@ const mf = new Miniflare({
   modules: true,
   script,
   compatibilityDate: '2026-04-01',
+  compatibilityFlags: ['nodejs_als'], // as wrangler.toml
   kvNamespaces: ['WEFT_BUNDLES'],
   bindings: { WEFT_CONTROL_URL: control, WEFT_TRUST_JWKS: jwks, WEFT_TOKEN: token, WEFT_GATEWAY: args.gateway, WEFT_ADMIN: 'open', WEFT_BUNDLE_MAX_AGE: '2' },
 })

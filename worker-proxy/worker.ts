@@ -34,6 +34,7 @@ import { buildOutboundSnapshot, describeOutbound, type OutboundSnapshot } from '
 import type { Handler } from '../core/pipeline/stage.js'
 import { configMetrics, proxyMetrics } from '../core/stages/telemetry.js'
 import { adminResponse } from '../runtime/workers/admin.js'
+import { withContext } from '../runtime/workers/context.js'
 import { attachIdentity, peerIdentity } from '../runtime/workers/identity.js'
 import { configErrorResponse, notReady, serveRequest } from '../runtime/workers/serve.js'
 import { readCommonSettings, WorkerConfigError, type CommonEnv, type CommonSettings } from '../runtime/workers/settings.js'
@@ -70,13 +71,13 @@ function init(env: SidecarEnv) {
   const metrics = proxyMetrics(registry)
   const { swaps, rejections, version } = configMetrics(registry)
   const logErr = (msg: string, err?: unknown) => log(err === undefined ? msg : `${msg}: ${(err as Error)?.message ?? String(err)}`)
-  const outbound = { upstream: workersUpstream(), metrics, log: logErr }
+  const outboundDeps = { upstream: workersUpstream(), metrics, log: logErr }
   const inbound = inboundHandler({ address: 'app', port: 80, key: 'app' }, { upstream: bindingUpstream(env.APP), metrics, log: logErr })
   const source = snapshotSource(settings.source, {
     scope: sidecarScope(namespace, service),
     registry,
     build: (config: ConfigSet, v: number) => {
-      const snap = buildOutboundSnapshot(config, namespace, v, outbound)
+      const snap = buildOutboundSnapshot(config, namespace, v, outboundDeps)
       swaps.inc()
       version.set(v)
       return snap
@@ -92,43 +93,51 @@ const scheme = (request: Request) => (request.url.startsWith('https:') ? 'https'
 
 export default {
   /** Inbound: from outside to the app (APP binding). */
-  async fetch(request: Request, env: SidecarEnv, ctx: WorkerContext): Promise<Response> {
-    try {
-      const s = init(env)
-      const admin = await adminResponse(request, s.settings.admin, {
-        ready: () => s.source.current !== undefined,
-        stats: () => ({ service: `${s.namespace}/${s.service}`, ...(s.source.toJSON() as object) }),
-        metrics: () => s.registry.render(),
-        config: () => (s.source.current ? describeOutbound(s.source.current) : { version: 0 }),
-        refresh: async () => {
-          await s.source.scheduled()
-          return s.source.toJSON()
-        },
-      })
-      if (admin) return admin
-      // Inbound does not need a bundle; the request only gives the bundle a chance to refresh.
-      void s.source.ready(ctx).catch(() => {})
-      peerIdentity(request) // the identity seam: read, not enforced (runtime/workers/identity.ts)
-      return await serveRequest(request, s.inbound, { scheme: scheme(request), port: 80 })
-    } catch (err) {
-      return configErrorResponse(err, log)
-    }
+  fetch(request: Request, env: SidecarEnv, ctx: WorkerContext): Promise<Response> {
+    return withContext(ctx, () => inbound(request, env, ctx))
   },
 
-  async scheduled(_controller: ScheduledController, env: SidecarEnv, _ctx: WorkerContext): Promise<void> {
-    await init(env).source.scheduled()
+  scheduled(_controller: ScheduledController, env: SidecarEnv, ctx: WorkerContext): Promise<void> {
+    return withContext(ctx, () => init(env).source.scheduled())
   },
 }
 
 /** Outbound: the app's calls into the mesh (service binding with `entrypoint = "Outbound"`). */
 export const Outbound = {
-  async fetch(request: Request, env: SidecarEnv, ctx: WorkerContext): Promise<Response> {
-    try {
-      const s = init(env)
-      if (!(await s.source.ready(ctx))) return notReady('no verified bundle yet (the control plane could not be reached and KV holds none)')
-      return await serveRequest(request, s.source.current!.handler, { scheme: 'http', port: 80, prepare: (req) => attachIdentity(req.headers) })
-    } catch (err) {
-      return configErrorResponse(err, log)
-    }
+  fetch(request: Request, env: SidecarEnv, ctx: WorkerContext): Promise<Response> {
+    return withContext(ctx, () => outbound(request, env, ctx))
   },
+}
+
+async function inbound(request: Request, env: SidecarEnv, ctx: WorkerContext): Promise<Response> {
+  try {
+    const s = init(env)
+    const admin = await adminResponse(request, s.settings.admin, {
+      ready: () => s.source.current !== undefined,
+      stats: () => ({ service: `${s.namespace}/${s.service}`, ...(s.source.toJSON() as object) }),
+      metrics: () => s.registry.render(),
+      config: () => (s.source.current ? describeOutbound(s.source.current) : { version: 0 }),
+      refresh: async () => {
+        await s.source.scheduled()
+        return s.source.toJSON()
+      },
+    })
+    if (admin) return admin
+    // Inbound does not need a bundle; the request only gives the bundle a chance to refresh.
+    void s.source.ready(ctx).catch(() => {})
+    peerIdentity(request) // the identity seam: read, not enforced (runtime/workers/identity.ts)
+    return await serveRequest(request, s.inbound, { scheme: scheme(request), port: 80 })
+  } catch (err) {
+    return configErrorResponse(err, log)
+  }
+}
+
+async function outbound(request: Request, env: SidecarEnv, ctx: WorkerContext): Promise<Response> {
+  try {
+    const s = init(env)
+    if (!(await s.source.ready(ctx))) return notReady('no verified bundle yet (the control plane could not be reached and KV holds none)')
+    return await serveRequest(request, s.source.current!.handler, { scheme: 'http', port: 80, prepare: (req) => attachIdentity(req.headers) })
+  } catch (err) {
+    return configErrorResponse(err, log)
+  }
 }

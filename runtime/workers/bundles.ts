@@ -32,6 +32,7 @@ import { BundleStatus, reportStatus } from '../../core/bundle/status.js'
 import { bundleVerifier, type BundleVerifier, type VerifiedBundle } from '../../core/bundle/verify.js'
 import { BundleError } from '../../core/bundle/errors.js'
 import type { MetricsRegistry } from '../../core/metrics/registry.js'
+import { keepAlive } from './context.js'
 import type { Source } from './settings.js'
 import type { WorkerContext } from './types.js'
 
@@ -150,8 +151,8 @@ export class WorkerBundles<S> {
 
   private report(): void {
     const { controlUrl, token } = this.opts.source
-    // Best effort, like the Node proxies; not awaited by anyone that serves a request.
-    void reportStatus({ controlUrl, scope: this.opts.scope, token, report: this.status.report(this.instance) })
+    // Best effort, like the Node proxies; not awaited by anyone that serves a request, kept alive by the event.
+    keepAlive(reportStatus({ controlUrl, scope: this.opts.scope, token, report: this.status.report(this.instance) }))
   }
 
   private async refreshOnce(): Promise<void> {

@@ -13,6 +13,8 @@
  * - Redirects: `redirect: 'manual'` works (3xx handed back as is).
  * - Streaming: request and response bodies stream both ways (no buffering).
  * - Pools/keep-alive: workerd's; no setting.
+ * - Work after the response (a mirror's call) is kept alive with `ctx.waitUntil`
+ *   (context.ts); without it the platform cancels it once the response is sent.
  *
  * @example
  * const upstream = workersUpstream()
@@ -21,10 +23,20 @@
 import type { ProxyRequest } from '../../core/http/view.js'
 import type { ProxyUpstream } from '../types.js'
 import { createFetchUpstream } from '../web/fetch-upstream.js'
+import { keepAlive } from './context.js'
 import type { Fetcher } from './types.js'
 
+/** workerd's fetch, each call kept alive by the event's waitUntil: a mirror's call is not awaited by anyone. */
+function keptFetch(doFetch: (url: string, init: RequestInit) => Promise<Response>) {
+  return (url: string, init: RequestInit) => {
+    const p = doFetch(url, init)
+    keepAlive(p)
+    return p
+  }
+}
+
 export function workersUpstream(): ProxyUpstream {
-  return createFetchUpstream({ fetch: (url, init) => fetch(url, init) })
+  return createFetchUpstream({ fetch: keptFetch((url, init) => fetch(url, init)) })
 }
 
 /**
@@ -34,7 +46,7 @@ export function workersUpstream(): ProxyUpstream {
  */
 export function bindingUpstream(binding: Fetcher): ProxyUpstream {
   return createFetchUpstream({
-    fetch: (url, init) => binding.fetch(url, init),
+    fetch: keptFetch((url, init) => binding.fetch(url, init)),
     urlFor: (_endpoint, req: ProxyRequest) => `${req.scheme}://${req.authority || 'app'}${req.path}${req.query === '' ? '' : '?' + req.query}`,
   })
 }

@@ -72,6 +72,8 @@ export interface WorkerdTarget {
 
 /** The Workers' compatibility date (the same as wrangler.toml; the newest this workerd supports is 2026-04-26). */
 export const COMPATIBILITY_DATE = '2026-04-01'
+/** The same as wrangler.toml: AsyncLocalStorage (runtime/workers/context.ts). */
+export const COMPATIBILITY_FLAGS = ['nodejs_als']
 
 let built: Promise<Record<string, string>> | undefined
 /** The bundled Workers' code by name (`gateway`, `worker-proxy`), built once per process. */
@@ -162,6 +164,7 @@ export async function startWorkerdTarget(opts: WorkerdTargetOptions): Promise<Wo
         modules: true,
         script: opts.role === 'gateway' ? code.gateway! : code['worker-proxy']!,
         compatibilityDate: COMPATIBILITY_DATE,
+        compatibilityFlags: COMPATIBILITY_FLAGS,
         kvNamespaces: ['WEFT_BUNDLES'],
         ...worker,
       },

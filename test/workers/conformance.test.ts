@@ -32,7 +32,7 @@ import { suiteResources, toYaml, writeConfig } from '../conformance/suite-config
 import { selfSignedCertificate } from '../conformance/tls.js'
 import { startEchoBackends } from '../fakes/echo-backend.js'
 import type { GatewayProcess } from '../support/gateway-runner.js'
-import { COMPATIBILITY_DATE, workerCode } from '../support/workerd-target.js'
+import { COMPATIBILITY_DATE, COMPATIBILITY_FLAGS, workerCode } from '../support/workerd-target.js'
 
 const data = loadCases()
 
@@ -90,6 +90,7 @@ class WorkerSuiteRun extends SuiteRun {
         modules: true,
         script: code,
         compatibilityDate: COMPATIBILITY_DATE,
+        compatibilityFlags: COMPATIBILITY_FLAGS,
         bindings: { WEFT_CONFIG: configText, WEFT_GATEWAY: w.gateway, WEFT_LISTENER: String(w.port) },
         unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
       })),
