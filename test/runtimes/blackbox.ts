@@ -204,13 +204,25 @@ function roleSuite(runtime: TargetRuntime, role: Role, getWorld: () => World): v
       expect(a.headers.location).toBe('https://redirect.example/moved?q=1')
     })
 
-    it('rewrites the path prefix and the Host before forwarding', async () => {
-      const a = await get('/rewrite/a/b?q=1')
-      expect(a.status).toBe(200)
-      const e = echoOf(a)
-      expect(e.path).toBe('/rewritten/a/b?q=1')
-      expect(e.host).toBe('rewritten.example')
-    })
+    if (runtime !== 'workerd') {
+      it('rewrites the path prefix and the Host before forwarding', async () => {
+        const a = await get('/rewrite/a/b?q=1')
+        expect(a.status).toBe(200)
+        const e = echoOf(a)
+        expect(e.path).toBe('/rewritten/a/b?q=1')
+        expect(e.host).toBe('rewritten.example')
+      })
+    } else {
+      // docs/workers.md (the gateway Worker): workerd's fetch always sends the URL's
+      // authority as Host, so a hostname rewrite cannot reach the backend.
+      it("rewrites the path prefix; the backend sees the endpoint's address as Host, as documented for workerd's fetch", async () => {
+        const a = await get('/rewrite/a/b?q=1')
+        expect(a.status).toBe(200)
+        const e = echoOf(a)
+        expect(e.path).toBe('/rewritten/a/b?q=1')
+        expect(e.host).toBe(`127.0.0.1:${getWorld().echo.ports.get('default/v1')}`)
+      })
+    }
 
     describe('error statuses', () => {
       const expectError = async (path: string, status: number, code: string) => {

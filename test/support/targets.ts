@@ -147,50 +147,52 @@ async function startProcess(opts: TargetOptions): Promise<Target> {
   }
 }
 
-/** The Workers adapter's harness (written with runtime/workers); a clear failure until it exists. */
+/**
+ * A gateway or worker-proxy Worker under Miniflare (test/support/workerd-target.ts, the
+ * Workers adapter's harness), its KV kept in a directory so a restart starts from it.
+ */
 async function startWorkerd(opts: TargetOptions): Promise<Target> {
-  const path = './workerd-target.js'
-  let mod: { startWorkerdTarget?: (o: Record<string, unknown>) => Promise<WorkerdTarget> }
-  try {
-    mod = (await import(/* @vite-ignore */ path)) as typeof mod
-  } catch (err) {
-    throw new Error(`workerd target: test/support/workerd-target.ts cannot be loaded (${(err as Error).message}); it comes with the Workers adapter (runtime/workers)`)
-  }
-  if (typeof mod.startWorkerdTarget !== 'function') throw new Error('workerd target: test/support/workerd-target.ts exports no startWorkerdTarget')
-  const start = () =>
-    mod.startWorkerdTarget!({
+  const { startWorkerdTarget } = await import('./workerd-target.js')
+  const kvPersist = mkdtempSync(join(tmpdir(), `weft-workerd-${opts.role}-kv-`))
+  const start = async () => {
+    const w = await startWorkerdTarget({
       role: opts.role,
       controlUrl: opts.controlUrl,
       trustJwks: readFileSync(opts.trustFile, 'utf8'),
       token: opts.token,
+      kvPersist,
       ...(opts.gateway && { gateway: opts.gateway }),
       ...(opts.service && { service: opts.service }),
       ...(opts.namespace && { namespace: opts.namespace }),
       ...(opts.app && { app: opts.app }),
     })
-  const t = await start()
-  await t.ready()
-  const url = t.url.replace(/\/$/, '')
+    try {
+      await w.ready()
+    } catch (err) {
+      await w.stop()
+      throw err
+    }
+    return w
+  }
+  let w = await start()
   return {
     runtime: 'workerd',
     role: opts.role,
-    url,
-    port: Number(new URL(url).port),
-    pid: () => t.pid,
-    version: () => t.version(),
-    rejections: async () => undefined,
-    output: () => '',
-    async restart() {
-      throw new Error('workerd target: restart is not part of the harness (startWorkerdTarget has no persistence option)')
+    // A restarted Miniflare listens on another port.
+    get url() {
+      return w.url
     },
-    stop: () => t.stop(),
+    get port() {
+      return Number(new URL(w.url).port)
+    },
+    pid: () => w.pid,
+    version: () => w.version(),
+    rejections: async () => undefined,
+    output: () => w.output(),
+    async restart() {
+      await w.stop()
+      w = await start()
+    },
+    stop: () => w.stop(),
   }
-}
-
-interface WorkerdTarget {
-  url: string
-  pid?: number
-  stop(): Promise<void>
-  ready(): Promise<void>
-  version(): Promise<number>
 }
