@@ -52,8 +52,9 @@ const USAGE = `usage: node bench/run.mjs [options]     (npm run bench -- [option
   --skip a,b            candidates/groups to leave out
   --swap-runtimes a,b   sidecar runtimes for the bundle-swap scenario (default node,bun)
   --route-runtimes a,b  gateway runtimes for the route-table scenario (default node,bun)
+  --max-minutes M       stop everything and exit 1 after M minutes (default 60; 10 with --quick)
   --note TEXT           a note for RESULTS.md
-  --no-results-md       write results.json and results.svg only
+  --scratch             write the outputs to bench/out/ (not committed) instead of bench/
   --render-only         rewrite RESULTS.md and results.svg from bench/results.json, run nothing
   --help`
 
@@ -66,7 +67,7 @@ try {
       rate: { type: 'string', default: '1000' }, 'ol-seconds': { type: 'string' }, connections: { type: 'string', default: '50' },
       only: { type: 'string' }, skip: { type: 'string' },
       'swap-runtimes': { type: 'string', default: 'node,bun' }, 'route-runtimes': { type: 'string', default: 'node,bun' },
-      note: { type: 'string' }, 'no-results-md': { type: 'boolean', default: false }, 'render-only': { type: 'boolean', default: false },
+      'max-minutes': { type: 'string' }, note: { type: 'string' }, scratch: { type: 'boolean', default: false }, 'render-only': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   }).values
@@ -179,10 +180,12 @@ const f = (x, d = 0) => (x == null ? '—' : x.toFixed(d))
 // ---------------------------------------------------------------- main
 
 function writeOutputs(report) {
-  writeFileSync(join(BENCH, 'results.json'), JSON.stringify(report, null, 2) + '\n')
-  writeFileSync(join(BENCH, 'results.svg'), resultsSvg(report))
-  if (!args['no-results-md']) writeFileSync(join(BENCH, 'RESULTS.md'), resultsMd(report))
-  log('wrote bench/results.json, bench/results.svg' + (args['no-results-md'] ? '' : ', bench/RESULTS.md'))
+  const dir = args.scratch ? join(BENCH, 'out') : BENCH
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, 'results.json'), JSON.stringify(report, null, 2) + '\n')
+  writeFileSync(join(dir, 'results.svg'), resultsSvg(report))
+  writeFileSync(join(dir, 'RESULTS.md'), resultsMd(report))
+  log(`wrote ${dir === BENCH ? 'bench' : 'bench/out'}/results.json, results.svg, RESULTS.md`)
 }
 
 function commandLine() {
@@ -193,13 +196,19 @@ function commandLine() {
 
 async function main() {
   if (args['render-only']) {
-    const report = JSON.parse(readFileSync(join(BENCH, 'results.json'), 'utf8'))
+    const report = JSON.parse(readFileSync(join(args.scratch ? join(BENCH, 'out') : BENCH, 'results.json'), 'utf8'))
     report.summary = summarize(CANDIDATES, report.samples)
     writeOutputs(report)
     return
   }
   installExitHandlers()
   const t0 = Date.now()
+  const maxMinutes = Number(args['max-minutes'] ?? (Q ? 10 : 60))
+  setTimeout(() => {
+    log(`--max-minutes ${maxMinutes} reached: stopping every process started`)
+    killAllSync()
+    process.exit(1)
+  }, maxMinutes * 60_000).unref()
   const tools = ensureTools()
   const notes = []
   if (args.note) notes.push(args.note)
@@ -283,15 +292,17 @@ async function main() {
   const busy = Math.max(...`${loadBefore} ${loadAfter}`.split(' ').map(Number))
   if (busy > 1.5) notes.push(`The machine was busy (load average up to ${busy}; the benchmark itself adds about 2): absolute figures are noisy; compare ratios within this run.`)
   const other = samples.map((s) => s.otherOnCorePct).filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
+  let busyCore = false
   if (other.length) {
     const med = other[other.length >> 1]
+    busyCore = med > 5
     notes.push(`Other processes used a median ${med.toFixed(0)} % (max ${other[other.length - 1].toFixed(0)} %) of the candidate's core during the closed-loop runs (/proc/stat busy time minus the candidate's own)${med > 5 ? ': the machine was not quiet, these figures are not results' : ''}.`)
   }
   const summary = summarize(CANDIDATES, samples)
   for (const s of summary) if (s.errors) notes.push(`${s.candidate}: ${s.errors} failed requests (non-2xx, socket errors, open-loop timeouts or unsent) during measured runs.`)
   const report = {
     machine: machine(), command: commandLine(), config: cfg, fullEstimateMin,
-    load: { before: loadBefore, after: loadAfter }, elapsedS: (Date.now() - t0) / 1000,
+    load: { before: loadBefore, after: loadAfter }, busyCore, elapsedS: (Date.now() - t0) / 1000,
     notes, failed: Object.fromEntries(failed), summary, samples, routes, swaps, control,
   }
   writeOutputs(report)

@@ -42,10 +42,12 @@ export function start(name, cmd, argv, opts = {}) {
 
 export const alive = (proc) => proc && proc.pid !== undefined && proc.exitCode === null && proc.signalCode === null
 
-/** Run to completion; resolves with { code, out }. */
-export async function run(name, cmd, argv, opts) {
+/** Run to completion (stopped after `timeoutMs`); resolves with { code, out }. */
+export async function run(name, cmd, argv, opts, timeoutMs = 10 * 60_000) {
   const proc = start(name, cmd, argv, opts)
+  const timer = setTimeout(() => { log(`${name}: still running after ${timeoutMs / 1000} s, stopping it`); stop(proc) }, timeoutMs)
   const { code, signal } = await proc.exited
+  clearTimeout(timer)
   return { code: code ?? (signal ? 128 : 1), out: proc.output() }
 }
 
