@@ -27,9 +27,9 @@ function panel(rows, { x, y, width, title, unit, value, digits }) {
 export function resultsSvg(report) {
   const rows = report.summary.filter((s) => s.candidate !== 'direct')
   const width = 760
-  const a = panel(rows, { x: 10, y: 40, width, title: 'Proxy CPU per request at saturation (µs, lower is better)', unit: 'µs', value: (r) => r.cpuUsPerReq, digits: 1 })
-  const b = panel(rows, { x: 10, y: 40 + a.height + 10, width, title: `p99 latency added per hop at ${report.config.rate} req/s (ms, lower is better)`, unit: 'ms', value: (r) => r.addedP99, digits: 2 })
-  const height = 40 + a.height + 10 + b.height + 10
+  const a = panel(rows, { x: 10, y: 60, width, title: 'Proxy CPU per request at saturation (µs, lower is better)', unit: 'µs', value: (r) => r.cpuUsPerReq, digits: 1 })
+  const b = panel(rows, { x: 10, y: 60 + a.height + 10, width, title: `p99 latency added per hop at ${report.config.rate} req/s (ms, lower is better)`, unit: 'ms', value: (r) => r.addedP99, digits: 2 })
+  const height = 60 + a.height + 10 + b.height + 10
   const sub = `${report.config.quick ? 'SMOKE RUN (not results) · ' : ''}${report.machine.nproc} cores, ${report.machine.cpu} · ${report.machine.date.slice(0, 10)} · medians of ${report.config.sweeps} sweep(s)`
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">
 <rect width="100%" height="100%" fill="#fff"/>
