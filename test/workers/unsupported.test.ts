@@ -77,7 +77,7 @@ describe('Workers: what a Worker cannot do (documented in docs/workers.md)', () 
     expect((await send(t.url, '/')).headers['x-weft-error']).toBe('ERR_NO_ROUTE')
   })
 
-  it('[cap workerd http2 unsupported] an HTTP/2 (h2c) connection to the Worker is a protocol error: HTTP/2 is terminated by Cloudflare, not the Worker', async () => {
+  it('[cap workerd http2 unsupported docs/workers.md#what-a-worker-cannot-do-the-capability-cells] an HTTP/2 (h2c) connection to the Worker is a protocol error: HTTP/2 is terminated by Cloudflare, not the Worker', async () => {
     const err = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
       const s = h2connect(t.url)
       s.on('error', (e) => resolve(e))
@@ -89,7 +89,7 @@ describe('Workers: what a Worker cannot do (documented in docs/workers.md)', () 
     expect(err?.code).toBe('ERR_HTTP2_ERROR')
   })
 
-  it('[cap workerd tls unsupported] no TLS session can be set up with the Worker: TLS is terminated by Cloudflare, not the Worker', async () => {
+  it('[cap workerd tls unsupported docs/workers.md#what-a-worker-cannot-do-the-capability-cells] no TLS session can be set up with the Worker: TLS is terminated by Cloudflare, not the Worker', async () => {
     const u = new URL(t.url)
     // workerd reads the ClientHello as a malformed HTTP request and resets the connection (at once, or at its header timeout).
     const outcome = await new Promise<string>((resolve) => {
@@ -112,7 +112,7 @@ describe('Workers: what a Worker cannot do (documented in docs/workers.md)', () 
     expect(['ECONNRESET', 'no handshake within 5 s']).toContain(outcome)
   })
 
-  it('[cap workerd client-cert-in unsupported] the Worker never sees the client certificate; the identity seam reads request.cf.tlsClientAuth (certPresented 0 under Miniflare)', async () => {
+  it('[cap workerd client-cert-in unsupported docs/workers.md#what-a-worker-cannot-do-the-capability-cells] the Worker never sees the client certificate; the identity seam reads request.cf.tlsClientAuth (certPresented 0 under Miniflare)', async () => {
     const url = (await probe.ready).href
     const plain = (await (await fetch(url)).json()) as { clientCert?: unknown; clientCertVerified: boolean }
     expect(plain.clientCert).toBeUndefined()
@@ -124,7 +124,7 @@ describe('Workers: what a Worker cannot do (documented in docs/workers.md)', () 
     expect(withCert.clientCert?.certSubjectDN).toBe('CN=web.default')
   })
 
-  it('[cap workerd client-cert-out unsupported] the mTLS certificate binding exists under Miniflare but every call fails: it runs on Cloudflare only', async () => {
+  it('[cap workerd client-cert-out unsupported docs/workers.md#what-a-worker-cannot-do-the-capability-cells] the mTLS certificate binding exists under Miniflare but every call fails: it runs on Cloudflare only', async () => {
     const r = await probe.dispatchFetch(new URL('/mtls-out', (await probe.ready).href).href)
     expect(r.status).toBe(502)
     expect(await r.text()).toMatch(/needs to be run remotely/)
