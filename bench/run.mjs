@@ -138,7 +138,8 @@ http {
 async function measure(c, ctx, sweep) {
   const t = await c.start(ctx, c)
   try {
-    const pids = t.procs.map((p) => p.pid)
+    // What is measured: the candidate's own processes (a launcher may point at its child).
+    const pids = t.pids ?? t.procs.map((p) => p.pid)
     const load = { headers: t.headers ?? {}, connections: cfg.connections }
     if (cfg.warmup) await wrk(t.port, cfg.warmup, load)
     const cpu0 = cpuMicros(pids)

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PROXY_CORE } from './load.mjs'
-import { BENCH, ROOT, start, tmpDir } from './procs.mjs'
+import { BENCH, ROOT, descendants, readComm, start, tmpDir } from './procs.mjs'
 import { freePort, probe, waitFor } from './net.mjs'
 import { service, startSidecar, startWeft } from './mesh.mjs'
 
@@ -54,6 +54,24 @@ export async function startGateway(ctx, runtime, routes = 1) {
   const path = routes === 1 ? '/' : `/r${routes - 1}/item`
   await probe(`weft gateway (${runtime})`, proc, port, {}, path)
   return { procs: [proc], port, path }
+}
+
+/**
+ * Weft's gateway Worker under workerd (Miniflare starts it; requests go to workerd's own
+ * socket). Measured: the workerd process only, not the node launcher (Miniflare is the
+ * local harness; on Cloudflare there is none).
+ */
+async function startWorkerdGateway(ctx) {
+  const port = await freePort()
+  const dir = tmpDir('weft-bench-workerd-')
+  const file = join(dir, 'bench.yaml')
+  writeFileSync(file, gatewayConfig(port, ctx.upstream.port))
+  const proc = start('workerd gateway', 'taskset', ['-c', PROXY_CORE, process.execPath, join(BENCH, 'proxies', 'workerd-gateway.mjs'), '--port', String(port), '--config', file, '--gateway', 'default/bench'])
+  await waitFor('workerd gateway listening', proc, async () => proc.output().includes(`ready ${port}`), 60_000)
+  await probe('workerd gateway', proc, port)
+  const workerd = descendants(proc.pid).filter((p) => readComm(p)?.startsWith('workerd'))
+  if (!workerd.length) throw new Error('workerd gateway: no workerd process under the launcher')
+  return { procs: [proc], pids: workerd, port }
 }
 
 async function startScript(name, cmd, argv, ctx) {
@@ -163,6 +181,7 @@ export const CANDIDATES = [
   { name: 'bun-fetch', label: '`Bun.serve` + fetch', start: (ctx, c) => startScript(c.name, BIN('bun'), ['run', join(BENCH, 'proxies', 'fetch-proxy.mjs')], ctx) },
   { name: 'deno-fetch', label: '`Deno.serve` + fetch', start: (ctx, c) => startScript(c.name, BIN('deno'), ['run', '--allow-net', join(BENCH, 'proxies', 'fetch-proxy.mjs')], ctx) },
   ...['node', 'bun', 'deno'].map((rt) => ({ name: `gateway-${rt}`, label: `Weft gateway on ${rt}`, weft: rt, start: (ctx) => startGateway(ctx, rt) })),
+  { name: 'gateway-workerd', label: 'Weft gateway Worker on workerd', weft: 'workerd', start: startWorkerdGateway },
   ...['node', 'bun', 'deno'].map((rt) => ({ name: `sidecar-${rt}`, label: `Weft sidecar on ${rt}`, weft: rt, start: (ctx) => startSidecarCandidate(ctx, rt) })),
   ...['node', 'bun', 'deno'].map((rt) => ({ name: `two-hop-${rt}`, label: `two hops sidecar → sidecar on ${rt}`, weft: rt, group: 'two-hop', start: (ctx) => startTwoHop(ctx, rt) })),
   // The Node data-path candidates of the earlier decision (issue 2): run with --only.

@@ -59,6 +59,11 @@ export function readStat(pid) {
   return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) }
 }
 
+/** The process's command name (/proc/PID/comm), or null once gone. */
+export function readComm(pid) {
+  try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() } catch { return null }
+}
+
 /** Live descendants of pid (walking /proc ppid links). */
 export function descendants(pid) {
   const parent = new Map()
