@@ -64,6 +64,8 @@ export interface WorkerdTarget {
   pid?: number
   ready(): Promise<void>
   version(): Promise<number>
+  /** Extra: bundles refused so far (the Worker's /__weft/stats), without refreshing. */
+  rejections(): Promise<number>
   /** The Miniflare instance (cron: `(await mf.getWorker()).scheduled()`). */
   mf: Miniflare
   /** What workerd printed (the Workers' console.log lines). */
@@ -206,6 +208,10 @@ export async function startWorkerdTarget(opts: WorkerdTargetOptions): Promise<Wo
       }
     },
     version: refresh,
+    async rejections() {
+      const s = (await (await fetch(`${base}/__weft/stats`)).json()) as { bundle?: { rejections?: number } }
+      return s.bundle?.rejections ?? 0
+    },
     stop() {
       stopped ??= (async () => {
         await mf.dispose()

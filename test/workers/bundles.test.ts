@@ -68,10 +68,12 @@ describe('gateway Worker bundle verification', () => {
   let n = 1
   it.each(bad)('[cap workerd hot-swap] refuses a %s bundle (%s) and keeps serving the last good one', async (mode, code) => {
     const before = await rejections(code)
+    const total = await t.rejections()
     cp.mode = mode
     cp.publish(config(`bad-${mode}`))
     await eventually(async () => (await send(t.url, '/'), await rejections(code)), (x) => x > before, 10_000, `${code} counted`)
     expect(await served()).toBe(`good-${n}`)
+    expect(await t.rejections()).toBeGreaterThan(total)
     expect((await fetch(`${t.inboundUrl}/__weft/ready`)).status).toBe(200)
     cp.mode = 'good'
     const tag = `good-${++n}`
