@@ -176,8 +176,8 @@ describe('HTTPS listeners under Bun (node:http2 compat)', () => {
     expect(peakRssMb(probe.pid) - base).toBeLessThan(TOTAL / MB)
   })
 
-  it('HTTPS over HTTP/1.1: an upload is not held back by a paused upstream (Bun 1.4.5 node:http2 allowHTTP1 ignores pause()); it still arrives whole', async () => {
-    const TOTAL = 32 * MB
+  it('[cap bun streaming] HTTPS over HTTP/1.1: an upload is held back while the upstream does not read (the socket is paused: Bun 1.4.5 node:http2 allowHTTP1 ignores the request\'s pause()), then arrives whole', async () => {
+    const TOTAL = 64 * MB
     let upstreamReq: IncomingMessage | undefined
     route = (req, res) => {
       upstreamReq = req
@@ -207,10 +207,14 @@ describe('HTTPS listeners under Bun (node:http2 compat)', () => {
       }
       go()
     })
-    const until = Date.now() + 10_000
-    while (sent < TOTAL && Date.now() < until) await sleep(50)
-    // Documented limitation: the whole body was taken from the client while the upstream read nothing.
-    expect(sent).toBe(TOTAL)
+    // Socket buffers and Bun's TLS read-ahead take 10-20 MB before the client is held: once
+    // they are full, the client makes no more progress while the upstream reads nothing.
+    await sleep(1_500)
+    const held = sent
+    await sleep(1_000)
+    expect(upstreamReq).toBeDefined()
+    expect(sent - held).toBeLessThan(1 * MB)
+    expect(sent).toBeLessThan(32 * MB)
     upstreamReq!.resume()
     expect(await done).toBe(String(TOTAL))
   })
