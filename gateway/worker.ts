@@ -23,7 +23,7 @@ import { MetricsRegistry } from '../core/metrics/registry.js'
 import { GatewayNotFound } from '../core/routing/compile-gateway.js'
 import { buildGatewaySnapshot, describeSnapshot, type GatewaySnapshot } from '../core/snapshot/gateway-snapshot.js'
 import { configMetrics, proxyMetrics } from '../core/stages/telemetry.js'
-import { adminResponse } from '../runtime/workers/admin.js'
+import { ADMIN_PREFIX, adminResponse } from '../runtime/workers/admin.js'
 import { withContext } from '../runtime/workers/context.js'
 import { peerIdentity } from '../runtime/workers/identity.js'
 import { configErrorResponse, notReady, serveRequest } from '../runtime/workers/serve.js'
@@ -113,6 +113,8 @@ export default {
 async function handle(request: Request, env: GatewayEnv, ctx: WorkerContext): Promise<Response> {
   try {
     const s = init(env)
+    // The admin endpoints see the isolate as booted (KV / WEFT_CONFIG) but never trigger a refresh, except POST refresh.
+    if (s.settings.admin !== undefined && new URL(request.url).pathname.startsWith(ADMIN_PREFIX)) await s.source.boot()
     const admin = await adminResponse(request, s.settings.admin, {
       ready: () => s.source.current !== undefined,
       stats: () => ({ gateway: s.gatewayRef, port: s.source.current?.port ?? null, ...(s.source.toJSON() as object) }),

@@ -33,7 +33,7 @@ import { MetricsRegistry } from '../core/metrics/registry.js'
 import { buildOutboundSnapshot, describeOutbound, type OutboundSnapshot } from '../core/mesh/outbound-snapshot.js'
 import type { Handler } from '../core/pipeline/stage.js'
 import { configMetrics, proxyMetrics } from '../core/stages/telemetry.js'
-import { adminResponse } from '../runtime/workers/admin.js'
+import { ADMIN_PREFIX, adminResponse } from '../runtime/workers/admin.js'
 import { withContext } from '../runtime/workers/context.js'
 import { attachIdentity, peerIdentity } from '../runtime/workers/identity.js'
 import { configErrorResponse, notReady, serveRequest } from '../runtime/workers/serve.js'
@@ -112,6 +112,8 @@ export const Outbound = {
 async function inbound(request: Request, env: SidecarEnv, ctx: WorkerContext): Promise<Response> {
   try {
     const s = init(env)
+    // The admin endpoints see the isolate as booted (KV / WEFT_CONFIG) but never trigger a refresh, except POST refresh.
+    if (s.settings.admin !== undefined && new URL(request.url).pathname.startsWith(ADMIN_PREFIX)) await s.source.boot()
     const admin = await adminResponse(request, s.settings.admin, {
       ready: () => s.source.current !== undefined,
       stats: () => ({ service: `${s.namespace}/${s.service}`, ...(s.source.toJSON() as object) }),

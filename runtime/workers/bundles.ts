@@ -83,7 +83,7 @@ export class WorkerBundles<S> {
    * max-age. Resolves with whether a snapshot is active.
    */
   async ready(ctx: WorkerContext | undefined): Promise<boolean> {
-    await (this.booting ??= this.boot())
+    await this.boot()
     const stale = Date.now() - this.lastCheck >= this.opts.source.maxAgeMs
     if (this.current === undefined) {
       if (stale || this.refreshing) await withTimeout(this.refresh(), FIRST_FETCH_TIMEOUT_MS)
@@ -102,11 +102,16 @@ export class WorkerBundles<S> {
 
   /** Boot, then refresh (a Cron Trigger). */
   async scheduled(): Promise<void> {
-    await (this.booting ??= this.boot())
+    await this.boot()
     await this.refresh()
   }
 
-  private async boot(): Promise<void> {
+  /** Isolate start: the bundle kept in KV, verified again (once per isolate). */
+  boot(): Promise<void> {
+    return (this.booting ??= this.bootOnce())
+  }
+
+  private async bootOnce(): Promise<void> {
     let jws: string | undefined
     try {
       jws = await this.cache.load()

@@ -21,6 +21,8 @@ export interface SnapshotSource<S> {
   readonly version: number
   /** Resolves with whether a snapshot is active (boots / refreshes as the source needs). */
   ready(ctx: WorkerContext | undefined): Promise<boolean>
+  /** Start from what is at hand (KV, WEFT_CONFIG) without asking the control plane: what the admin endpoints see first. */
+  boot(): Promise<void>
   /** A Cron Trigger fired. */
   scheduled(): Promise<void>
   toJSON(): unknown
@@ -56,6 +58,9 @@ function staticSource<S>(text: string, opts: SourceOptions<S>): SnapshotSource<S
     async ready() {
       if (current === undefined) load()
       return true
+    },
+    async boot() {
+      if (current === undefined) load()
     },
     async scheduled() {},
     toJSON: () => ({ version: current === undefined ? 0 : 1, source: 'WEFT_CONFIG' }),

@@ -53,6 +53,8 @@ export interface WorkerdTargetOptions {
   kvPersist?: string
   /** Extra: WEFT_CONFIG instead of the control plane (controlUrl/trustJwks/token then unused). */
   config?: string
+  /** Extra: WEFT_ADMIN (default `open`; ready()/version() need the admin endpoints open). */
+  admin?: string
 }
 
 export interface WorkerdTarget {
@@ -130,7 +132,7 @@ export async function startWorkerdTarget(opts: WorkerdTargetOptions): Promise<Wo
   const code = await workerCode()
   let out = ''
   const bindings: Record<string, string> = {
-    WEFT_ADMIN: 'open',
+    WEFT_ADMIN: opts.admin ?? 'open',
     WEFT_BUNDLE_MAX_AGE: String(opts.maxAgeSeconds ?? 1),
     ...(opts.config !== undefined ? { WEFT_CONFIG: opts.config } : { WEFT_CONTROL_URL: opts.controlUrl, WEFT_TRUST_JWKS: opts.trustJwks, WEFT_TOKEN: opts.token }),
   }
