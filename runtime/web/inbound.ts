@@ -32,10 +32,17 @@ export function fromWebRequest(request: Request, info: InboundInfo): ProxyReques
   const headers = webHeaders(request.headers)
   const url = request.url
   // scheme://authority/path?query: the target is everything from the first '/' after '//'.
-  const authStart = url.indexOf('//') + 2
-  let pathStart = url.indexOf('/', authStart)
-  if (pathStart < 0) pathStart = url.length
-  const urlAuthority = url.slice(authStart, pathStart)
+  // Bun.serve hands an HTTP/1.0 request without Host a bare target ('/a/b'), no URL:
+  // its first segment is path, not authority.
+  let urlAuthority = ''
+  let target = url
+  if (url.charCodeAt(0) !== 0x2f /* '/' */) {
+    const authStart = url.indexOf('//') + 2
+    let pathStart = url.indexOf('/', authStart)
+    if (pathStart < 0) pathStart = url.length
+    urlAuthority = url.slice(authStart, pathStart)
+    target = pathStart < url.length ? url.slice(pathStart) : '/'
+  }
   const pr: ProxyRequest = {
     method,
     scheme: info.scheme,
@@ -50,13 +57,13 @@ export function fromWebRequest(request: Request, info: InboundInfo): ProxyReques
     ...(info.sni !== undefined && { sni: info.sni }),
     ...(info.httpVersion !== undefined && { httpVersion: info.httpVersion }),
   }
-  readTarget(pathStart < url.length ? url.slice(pathStart) : '/', pr)
+  readTarget(target, pr)
   let authority = typeof headers.host === 'string' ? headers.host : undefined
   if (authority === undefined) {
-    // A Web server always builds a URL; without a Host the request was HTTP/1.0 or h2 with :authority.
+    // Without a Host the request was h2 (:authority is the URL's) or HTTP/1.0 (none: host '', as on Node).
     authority = urlAuthority
-    headers.host = authority
-  } else if (!sameAuthority(authority, urlAuthority, info)) {
+    if (authority !== '') headers.host = authority
+  } else if (urlAuthority !== '' && !sameAuthority(authority, urlAuthority, info)) {
     // Absolute-form: the target's authority wins and is forwarded as Host. But an
     // invalid Host also yields a URL unlike it (Bun builds one from whatever parses):
     // the Host must be valid itself, as on Node, or the request is refused.
