@@ -124,6 +124,14 @@ describe('Bun.serve listener', () => {
     expect(tunnel).toContain('CONNECT is not supported on this listener')
   })
 
+  it('[cap bun serve] an HTTP/1.0 request without Host keeps its whole path and has host "" (as on Node), though Bun.serve hands over a bare target', async () => {
+    const r = await raw(probe.port, 'GET /view/Secret.Example/x?q=1 HTTP/1.0\r\n\r\n')
+    expect(r).toMatch(/^HTTP\/1\.1 200/)
+    const view = JSON.parse(r.slice(r.indexOf('\r\n\r\n') + 4)) as { authority: string; host: string; path: string; query: string; headers: Record<string, string> }
+    expect(view).toMatchObject({ authority: '', host: '', path: '/view/Secret.Example/x', query: 'q=1' })
+    expect(view.headers.host).toBeUndefined()
+  })
+
   it('an absolute-form request is routed by its Host header, not its target (Bun.serve builds request.url from Host; proxy listeners use node:http, below)', async () => {
     route = (req, res) => res.end(JSON.stringify({ url: req.url, host: req.headers.host }))
     const r = await raw(probe.port, 'GET http://api.mesh:81/abs?x=1 HTTP/1.1\r\nHost: web.mesh\r\n\r\n')

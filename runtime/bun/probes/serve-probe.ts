@@ -10,7 +10,7 @@
  * prints `{"port":N}` once listening; SIGTERM closes the listener (draining) and
  * prints `{"closed":ms}`.
  *
- *   GET /view          the ProxyRequest view as JSON (no body)
+ *   GET /view[/…]      the ProxyRequest view as JSON (no body)
  *   GET /weft-error    a handler throwing a WeftError (NoRoute, 404)
  *   GET /bug           a handler throwing a plain Error (500)
  *   anything else      forwarded to 127.0.0.1:origin (hop-by-hop fields removed)
@@ -39,7 +39,7 @@ const listening = await runtime.serve({
   ...(cfg.proxy && { onConnect: (req: unknown, socket: unknown, head: unknown) => connectTunnel(req as never, socket as never, head as never) }),
   onError: (err) => console.error('onError:', (err as Error).message),
   handler: async (req, signal) => {
-    if (req.path === '/view') return textResponse(200, JSON.stringify({ ...req, body: req.body !== null, signal: signal !== undefined }))
+    if (req.path === '/view' || req.path.startsWith('/view/')) return textResponse(200, JSON.stringify({ ...req, body: req.body !== null, signal: signal !== undefined }))
     if (req.path === '/weft-error') throw new NoRoute(req.method, req.host, req.path)
     if (req.path === '/bug') throw new Error('secret internals')
     // As the gateway's stages do: the client's Connection (close) is not the upstream's.
