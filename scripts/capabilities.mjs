@@ -26,7 +26,7 @@ export const RUNTIMES = [
   { id: 'node', label: 'Node', doc: 'docs/runtimes.md' },
   { id: 'bun', label: 'Bun', doc: 'docs/runtimes/bun.md' },
   { id: 'deno', label: 'Deno', doc: 'docs/runtimes/deno.md' },
-  { id: 'workerd', label: 'Workers (workerd)', doc: 'docs/workers.md' },
+  { id: 'workerd', label: 'Workers (workerd)', doc: 'docs/workers.md#what-a-worker-cannot-do-the-capability-cells' },
 ]
 
 export const CELLS = [

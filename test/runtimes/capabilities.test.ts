@@ -24,9 +24,18 @@ describe('the README capability table', () => {
     expect(buildCapabilities([...tests].map(([name, state]) => ({ name, state })))).toEqual(caps)
   })
 
-  it('links every unsupported cell to a doc that exists', () => {
+  it('links every unsupported cell to a doc (and heading) that exists', () => {
+    // GitHub's heading anchors: lower case, punctuation dropped, spaces to dashes.
+    const slug = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-')
     for (const cells of Object.values(readCapabilities().results))
-      for (const cell of Object.values(cells)) if (cell.status === 'unsupported') expect(existsSync(`${ROOT}/${cell.doc!.replace(/#.*/, '')}`), cell.doc).toBe(true)
+      for (const cell of Object.values(cells)) {
+        if (cell.status !== 'unsupported') continue
+        const [file, anchor] = cell.doc!.split('#') as [string, string | undefined]
+        expect(existsSync(`${ROOT}/${file}`), cell.doc).toBe(true)
+        if (anchor === undefined) continue
+        const headings = [...readFileSync(`${ROOT}/${file}`, 'utf8').matchAll(/^#+ (.+)$/gm)].map((m) => slug(m[1]!))
+        expect(headings, `${cell.doc}: no such heading`).toContain(anchor)
+      }
   })
 })
 
