@@ -129,4 +129,29 @@ describe('streaming through Bun.serve and Bun fetch', () => {
     })
     expect(body).toBe('first\nlast\n')
   })
+
+  it('[cap bun streaming] an upstream body that fails mid-way aborts the client response: a truncated body never ends cleanly', async () => {
+    for (const framing of ['chunked', 'content-length']) {
+      route = (req, res) => {
+        res.writeHead(200, framing === 'chunked' ? {} : { 'content-length': '100000' })
+        res.write('partial')
+        setTimeout(() => req.socket.destroy(), 50)
+      }
+      const outcome = await new Promise<string>((resolve) => {
+        let body = ''
+        let head = false
+        const req = request({ host: '127.0.0.1', port: probe.port, path: `/reset-${framing}`, agent: false }, (res) => {
+          head = true
+          res.setEncoding('utf8')
+          res.on('data', (d: string) => (body += d))
+          res.on('end', () => resolve(`clean end after ${JSON.stringify(body)}`))
+          res.on('error', () => resolve(`aborted after ${JSON.stringify(body)}`))
+        })
+        // The reset may surface on the request first.
+        req.on('error', () => resolve(head ? `aborted after ${JSON.stringify(body)}` : 'no response head'))
+        req.end()
+      })
+      expect(outcome, framing).toBe('aborted after "partial"')
+    }
+  })
 })
