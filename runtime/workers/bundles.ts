@@ -15,7 +15,7 @@
  * verify (signature with the trusted JWKS, scope, expiry, newer version), activate
  * (build off to the side, one assignment) and save to KV. Any failure keeps the
  * snapshot serving; the rejection is counted, logged and reported to the control
- * plane. Refreshes are single-flight per isolate. An expired bundle from KV is served
+ * plane. One refresh at a time per isolate. An expired bundle from KV is served
  * only while the control plane cannot be reached, as on Node.
  *
  * @example
@@ -63,8 +63,9 @@ export class WorkerBundles<S> {
   private readonly instance = `worker-${crypto.randomUUID().slice(0, 8)}`
   private fallback: VerifiedBundle | undefined
   private refusedEtag: string | undefined
-  private booting: Promise<void> | undefined
-  private refreshing: Promise<void> | undefined
+  /** Boot: not started, under way, done. */
+  private booted: 'no' | 'running' | 'done' = 'no'
+  private refreshing = false
 
   constructor(private readonly opts: WorkerBundlesOptions<S>) {
     this.status = new BundleStatus(opts.registry)
@@ -77,6 +78,15 @@ export class WorkerBundles<S> {
     return this.active?.version ?? 0
   }
 
+  /*
+   * Why no shared promises: workerd ties I/O to the request that started it, and a
+   * request awaiting a promise that another request's I/O settles can hang (seen: the
+   * worker-proxy's inbound request starts a refresh, then its app calls back into the
+   * Outbound entrypoint, which waited on that refresh forever). So a request never
+   * awaits another request's boot or refresh: it polls the state with its own timers,
+   * and starts its own work when none is under way.
+   */
+
   /**
    * Make sure this isolate serves something: boot from KV once, then refresh — awaited
    * when nothing is active, in `ctx.waitUntil` when the last check is older than the
@@ -86,18 +96,24 @@ export class WorkerBundles<S> {
     await this.boot()
     const stale = Date.now() - this.lastCheck >= this.opts.source.maxAgeMs
     if (this.current === undefined) {
-      if (stale || this.refreshing) await withTimeout(this.refresh(), FIRST_FETCH_TIMEOUT_MS)
-    } else if (stale) {
+      if (this.refreshing) await this.until(() => !this.refreshing || this.current !== undefined, FIRST_FETCH_TIMEOUT_MS)
+      else if (stale) await withTimeout(this.refresh(), FIRST_FETCH_TIMEOUT_MS)
+    } else if (stale && !this.refreshing) {
       const p = this.refresh()
       if (ctx) ctx.waitUntil(p)
     }
     return this.current !== undefined
   }
 
-  /** One refresh from the control plane (single-flight: a refresh under way is shared). */
-  refresh(): Promise<void> {
-    this.refreshing ??= this.refreshOnce().finally(() => (this.refreshing = undefined))
-    return this.refreshing
+  /** One refresh from the control plane, started by the caller; when one is under way, wait for that one to end instead. */
+  async refresh(): Promise<void> {
+    if (this.refreshing) return this.until(() => !this.refreshing, FIRST_FETCH_TIMEOUT_MS + 2000)
+    this.refreshing = true
+    try {
+      await this.refreshOnce()
+    } finally {
+      this.refreshing = false
+    }
   }
 
   /** Boot, then refresh (a Cron Trigger). */
@@ -107,8 +123,21 @@ export class WorkerBundles<S> {
   }
 
   /** Isolate start: the bundle kept in KV, verified again (once per isolate). */
-  boot(): Promise<void> {
-    return (this.booting ??= this.bootOnce())
+  async boot(): Promise<void> {
+    if (this.booted === 'done') return
+    if (this.booted === 'running') return this.until(() => this.booted === 'done', FIRST_FETCH_TIMEOUT_MS)
+    this.booted = 'running'
+    try {
+      await this.bootOnce()
+    } finally {
+      this.booted = 'done'
+    }
+  }
+
+  /** Poll `done` with this request's own timers (bounded). */
+  private async until(done: () => boolean, ms: number): Promise<void> {
+    const end = Date.now() + ms
+    while (!done() && Date.now() < end) await new Promise((r) => setTimeout(r, 10))
   }
 
   private async bootOnce(): Promise<void> {

@@ -10,7 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startEchoBackends, type EchoBackends } from '../fakes/echo-backend.js'
-import { startWorkerdTarget, type WorkerdTarget } from '../support/workerd-target.js'
+import { Miniflare, Log, LogLevel } from 'miniflare'
+import { COMPATIBILITY_DATE, COMPATIBILITY_FLAGS, startWorkerdTarget, workerCode, type WorkerdTarget } from '../support/workerd-target.js'
 import { controlWithToken, eventually, podOf, send, svc, type ControlWithToken } from './helpers.js'
 
 let dir: string
@@ -88,5 +89,63 @@ describe('worker-proxy Worker (workerd via Miniflare) fed by weft control', () =
   it('inbound never routes into the mesh: Host api from outside goes to the app, not to the api Service', async () => {
     const r = await send(t.inboundUrl, '/users/9', { host: 'api' })
     expect(podOf(r)).toMatch(/^web-/)
+  })
+})
+
+/** An app Worker that calls the mesh through its MESH binding, as the docs tell an app to. */
+const APP_WORKER = `export default {
+  async fetch(request, env) {
+    const u = new URL(request.url)
+    if (u.pathname === '/call') {
+      const res = await env.MESH.fetch('http://' + u.searchParams.get('to') + u.searchParams.get('path'))
+      return new Response(await res.text(), { status: res.status, headers: { 'x-app': 'web-worker' } })
+    }
+    return new Response('web app Worker: ' + request.headers.get('host') + ' ' + u.pathname)
+  },
+}`
+
+describe('worker-proxy Worker with an app Worker, wired by service bindings as on Cloudflare', () => {
+  let mf: Miniflare | undefined
+  afterAll(async () => {
+    await mf?.dispose()
+  })
+
+  it('[cap workerd serve] outside → proxy (inbound) → APP Worker → env.MESH (the Outbound entrypoint) → api, routed by its GAMMA route', async () => {
+    mf = new Miniflare({
+      host: '127.0.0.1',
+      port: 0,
+      cf: false,
+      log: new Log(LogLevel.WARN),
+      workers: [
+        {
+          name: 'weft-worker-proxy',
+          modules: true,
+          script: (await workerCode())['worker-proxy']!,
+          compatibilityDate: COMPATIBILITY_DATE,
+          compatibilityFlags: COMPATIBILITY_FLAGS,
+          kvNamespaces: ['WEFT_BUNDLES'],
+          bindings: { WEFT_CONTROL_URL: cp.control.url, WEFT_TRUST_JWKS: cp.jwks, WEFT_TOKEN: cp.token, WEFT_SERVICE: 'web', WEFT_NAMESPACE: 'default' },
+          serviceBindings: { APP: 'web' },
+        },
+        {
+          name: 'web',
+          modules: true,
+          script: APP_WORKER,
+          compatibilityDate: COMPATIBILITY_DATE,
+          serviceBindings: { MESH: { name: 'weft-worker-proxy', entrypoint: 'Outbound' } },
+        },
+      ],
+    })
+    const url = (await mf.ready).href.replace(/\/$/, '')
+    const plain = await send(url, '/hello', { host: 'web.example.com' })
+    expect(plain.body).toBe('web app Worker: web.example.com /hello')
+    // The inbound request's own refresh is under way while its app calls back into Outbound (same isolate): no hang.
+    const r = await send(url, `/call?to=api&path=${encodeURIComponent('/users/10')}`)
+    expect(r.status).toBe(200)
+    expect(r.headers['x-app']).toBe('web-worker')
+    expect(podOf(r)).toMatch(/^api-v1-/) // the route was switched to api-v1 above
+    expect((JSON.parse(r.body) as { path: string }).path).toBe('/users/10')
+    const miss = await send(url, `/call?to=api&path=${encodeURIComponent('/orders')}`)
+    expect(miss.status).toBe(404)
   })
 })
