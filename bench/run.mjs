@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util'
 import { CANDIDATES, meshResources } from './lib/candidates.mjs'
 import { LOAD_CORE, openloop, wrk } from './lib/load.mjs'
 import { startControl } from './lib/mesh.mjs'
-import { BENCH, alive, coreMicros, cpuMicros, installExitHandlers, killAllSync, log, rssMb, start, stop, tmpDir } from './lib/procs.mjs'
+import { BENCH, alive, coreMicros, cpuMicros, installExitHandlers, killAllSync, log, rssMb, setNiceness, start, stop, tmpDir } from './lib/procs.mjs'
 import { BODY, freePort, probe } from './lib/net.mjs'
 import { resultsMd } from './lib/report.mjs'
 import { bundleSwaps, controlPlane, routeTables } from './lib/scenarios.mjs'
@@ -52,6 +52,8 @@ const USAGE = `usage: node bench/run.mjs [options]     (npm run bench -- [option
   --skip a,b            candidates/groups to leave out
   --swap-runtimes a,b   sidecar runtimes for the bundle-swap scenario (default node,bun)
   --route-runtimes a,b  gateway runtimes for the route-table scenario (default node,bun)
+  --nice=N              run every benchmark process at niceness N (e.g. --nice=-10, as root): other load on a
+                        shared machine yields to it (it also slows that load down)
   --max-minutes M       stop everything and exit 1 after M minutes (default 60; 10 with --quick)
   --note TEXT           a note for RESULTS.md
   --scratch             write the outputs to bench/out/ (not committed) instead of bench/
@@ -67,7 +69,7 @@ try {
       rate: { type: 'string', default: '1000' }, 'ol-seconds': { type: 'string' }, connections: { type: 'string', default: '50' },
       only: { type: 'string' }, skip: { type: 'string' },
       'swap-runtimes': { type: 'string', default: 'node,bun' }, 'route-runtimes': { type: 'string', default: 'node,bun' },
-      'max-minutes': { type: 'string' }, note: { type: 'string' }, scratch: { type: 'boolean', default: false }, 'render-only': { type: 'boolean', default: false },
+      'max-minutes': { type: 'string' }, nice: { type: 'string' }, note: { type: 'string' }, scratch: { type: 'boolean', default: false }, 'render-only': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   }).values
@@ -204,6 +206,12 @@ async function main() {
   }
   installExitHandlers()
   const t0 = Date.now()
+  if (args.nice !== undefined) {
+    const n = Number(args.nice)
+    if (!Number.isInteger(n) || n < -20 || n > 19) throw new Error('--nice takes a whole number from -20 to 19')
+    setNiceness(n)
+    cfg.nice = n
+  }
   const maxMinutes = Number(args['max-minutes'] ?? (Q ? 10 : 60))
   setTimeout(() => {
     log(`--max-minutes ${maxMinutes} reached: stopping every process started`)

@@ -69,6 +69,7 @@ export function resultsMd(report) {
   L.push(`- **req/s, CPU µs/req at saturation**: closed loop \`wrk -t1 -c${c.connections} -d${c.duration}s\` after a ${c.warmup} s warmup; CPU = utime+stime delta (/proc/PID/stat) of the candidate's processes ÷ requests completed.`)
   L.push(`- **p50/p99/p99.9 at ${f0(c.rate)} req/s**: open loop (\`bench/out/openloop -R ${c.rate} -d ${c.olSeconds} -w 1 -c 20\`): request k is due at start + k/rate and its latency counts from then, so stalls are charged to every request they delay (coordinated omission corrected, as wrk2); HDR-like histogram. **Added** = the candidate's percentile minus the direct run's in the same sweep, divided by the hops; CPU µs/req at that rate is measured too.`)
   L.push(`- **RSS**: VmRSS of the candidate's processes after the load.`)
+  if (c.nice) L.push(`- Every benchmark process ran at niceness ${c.nice} (\`--nice\`), so other load on the machine yielded to it.`)
   L.push(`- ${c.sweeps} sweep(s); candidates interleaved (order rotated each sweep); tables show medians. Absolute figures move by up to 2× between runs on a shared machine: compare ratios within one run.`, '')
   if (report.notes.length) {
     L.push('## Notes on this run', '')
