@@ -220,6 +220,36 @@ describe('HTTPS listeners under Bun (node:http2 compat)', () => {
   })
 })
 
+describe('HTTPS listener close() under Bun', () => {
+  it('[cap bun tls] lets a request in flight finish, then stops accepting', async () => {
+    const p = await startBun('serve-probe.ts', { origin: (origin.address() as { port: number }).port, tls: { '': example }, closeTimeout: 5_000 })
+    try {
+      route = (_req, res) => setTimeout(() => res.end('finished\n'), 400)
+      const get = () =>
+        new Promise<string>((resolve, reject) => {
+          const req = httpsRequest({ host: '127.0.0.1', port: p.port, path: '/slow', servername: 'www.example.com', agent: false, rejectUnauthorized: false }, (res) => {
+            let body = ''
+            res.setEncoding('utf8')
+            res.on('data', (d: string) => (body += d))
+            res.on('end', () => resolve(body))
+          })
+          req.on('error', reject)
+          req.end()
+        })
+      const inFlight = get()
+      await sleep(150)
+      process.kill(p.pid, 'SIGTERM')
+      expect(await inFlight).toBe('finished\n')
+      const { closed } = await p.waitFor<{ closed: number }>('closed')
+      expect(closed).toBeGreaterThanOrEqual(150)
+      expect(closed).toBeLessThan(4_000)
+      await expect(get()).rejects.toThrow(/ECONNREFUSED|ECONNRESET/)
+    } finally {
+      await p.stop()
+    }
+  })
+})
+
 describe('Bun.serve with tls (not used for HTTPS ports)', () => {
   it('negotiates no HTTP/2 (ALPN offers h2, Bun.serve answers HTTP/1.1) and its Request carries no SNI', async () => {
     const p = await startBun('tls-probe.ts', { mode: 'bun-serve', ...example, serverName: 'www.example.com' })
