@@ -13,6 +13,9 @@
  *   `onConnect`): Deno.serve hands over no socket for CONNECT tunnels; Deno's
  *   node:http emits 'connect' with one (serve.test.ts).
  *
+ * HTTP/2 sessions carry at most HARD_LIMIT bytes of bodies (h2-budget.ts): past
+ * ~32 MiB a session, Deno 2.9's node:http2 crashes the process when the session ends.
+ *
  * The request body comes as a node Readable; the fetch upstream takes a Web
  * ReadableStream, so it is converted here with backpressure (node-body.ts: Deno's
  * Readable.toWeb reads a body whole when the upstream is slow). A real AbortSignal
@@ -27,6 +30,7 @@ import type { ProxyRequest } from '../../core/http/view.js'
 import { listen, type ListenOptions } from '../node/server.js'
 import { sniCallback } from '../node/sni.js'
 import type { Listening, ServeHandler, ServeOptions } from '../types.js'
+import { h2Budget } from './h2-budget.js'
 import { toWebStream } from './node-body.js'
 
 export function serveNode(opts: ServeOptions): Promise<Listening> {
@@ -43,8 +47,17 @@ export function serveNode(opts: ServeOptions): Promise<Listening> {
 }
 
 function webBodies(handler: ServeHandler): ServeHandler {
-  return (req: ProxyRequest, signal) => {
+  return async (req: ProxyRequest, signal) => {
     if (req.body instanceof Readable) req.body = toWebStream(req.body)
-    return handler(req, signal)
+    const budget = h2Budget(req)
+    if (budget === undefined) return handler(req, signal)
+    // HTTP/2: bytes counted per session (h2-budget.ts: Deno crashes past ~32 MiB a session).
+    if (req.body !== null) req.body = budget.count(req.body as ReadableStream<Uint8Array>)
+    const res = await handler(req, signal)
+    const body = res.body
+    if (typeof body === 'string') budget.add(Buffer.byteLength(body))
+    else if (body instanceof Uint8Array) budget.add(body.byteLength)
+    else if (body !== null && body !== undefined && typeof (body as ReadableStream).pipeThrough === 'function') res.body = budget.count(body as ReadableStream<Uint8Array>)
+    return res
   }
 }

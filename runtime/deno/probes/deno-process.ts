@@ -27,6 +27,8 @@ export interface DenoProcess {
   output(): string
   /** Wait for a printed line that has `key`. */
   waitFor(key: string, timeoutMs?: number): Promise<Record<string, unknown>>
+  /** Resolves when the process exits by itself, with its exit code and signal. */
+  exited: Promise<{ code: number | null; signal: string | null }>
   /** SIGTERM, wait for exit (SIGKILL after `ms`); resolves with the exit code. */
   stop(ms?: number): Promise<number | null>
 }
@@ -60,7 +62,7 @@ export async function startDeno(probe: string, config: unknown, readyKey = 'port
     for (const f of onLine) f()
   })
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d))
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
   const waitFor = (key: string, ms = timeoutMs) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
       const check = () => {
@@ -92,6 +94,7 @@ export async function startDeno(probe: string, config: unknown, readyKey = 'port
     port: Number(ready.port ?? 0),
     lines,
     output: () => out,
+    exited,
     waitFor,
     async stop(ms = 15_000) {
       if (child.exitCode === null && child.signalCode === null) {
