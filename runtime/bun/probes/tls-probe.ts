@@ -5,7 +5,9 @@
  *
  * - `{ mode: 'bun-serve', cert, key, ca?, requestCert?, rejectUnauthorized? }`:
  *   Bun.serve with `tls`; answers every request with what a handler can see of the
- *   connection (`url`, and the Request's and Server's own property names).
+ *   connection (`url`, and the Request's and Server's own property names). With
+ *   `reloadWith: {cert, key}`, `GET /reload` calls `server.reload()` with that
+ *   certificate.
  * - `{ mode: 'node-server', cert, key, ca, rejectUnauthorized }`: node:http2
  *   `createSecureServer` (allowHTTP1, `requestCert`) under Bun's Node compatibility;
  *   answers with the peer certificate it verified.
@@ -16,26 +18,26 @@
  */
 import { createSecureServer } from 'node:http2'
 import type { TLSSocket } from 'node:tls'
-import { bun, type BunTls } from '../bun-types.js'
+import { bun, type BunServer, type BunTls } from '../bun-types.js'
 
 type Config =
-  | ({ mode: 'bun-serve' } & BunTls & { cert: string; key: string })
+  | ({ mode: 'bun-serve'; reloadWith?: { cert: string; key: string } } & BunTls & { cert: string; key: string })
   | { mode: 'node-server'; cert: string; key: string; ca: string; rejectUnauthorized: boolean }
   | { mode: 'fetch'; url: string; tls: { cert?: string; key?: string; ca?: string } }
 
 const cfg = JSON.parse(process.env.WEFT_PROBE ?? '{}') as Config
 
 if (cfg.mode === 'bun-serve') {
-  const { mode: _mode, ...tls } = cfg
-  const server = bun().serve({
-    hostname: '127.0.0.1',
-    port: 0,
-    tls,
-    fetch(request, srv) {
-      const names = (o: object) => Object.getOwnPropertyNames(Object.getPrototypeOf(o))
-      return new Response(JSON.stringify({ url: request.url, request: names(request), server: names(srv) }))
-    },
-  })
+  const { mode: _mode, reloadWith, ...tls } = cfg
+  const handler = (request: Request, srv: BunServer): Response => {
+    if (reloadWith && new URL(request.url).pathname === '/reload') {
+      srv.reload({ fetch: handler, tls: { ...tls, ...reloadWith } })
+      return new Response('reloaded')
+    }
+    const names = (o: object) => Object.getOwnPropertyNames(Object.getPrototypeOf(o))
+    return new Response(JSON.stringify({ url: request.url, request: names(request), server: names(srv) }))
+  }
+  const server = bun().serve({ hostname: '127.0.0.1', port: 0, tls, fetch: handler })
   console.log(JSON.stringify({ port: server.port }))
 } else if (cfg.mode === 'node-server') {
   const server = createSecureServer(
