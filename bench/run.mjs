@@ -51,7 +51,7 @@ const USAGE = `usage: node bench/run.mjs [options]     (npm run bench -- [option
                           routes, swaps, control: the scenarios
   --skip a,b            candidates/groups to leave out
   --swap-runtimes a,b   sidecar runtimes for the bundle-swap scenario (default node,bun)
-  --route-runtimes a,b  gateway runtimes for the route-table scenario (default node,bun)
+  --route-runtimes a,b  gateway runtimes for the route-table scenario (default node,bun; node with --quick)
   --nice=N              run every benchmark process at niceness N (e.g. --nice=-10, as root): other load on a
                         shared machine yields to it (it also slows that load down)
   --max-minutes M       stop everything and exit 1 after M minutes (default 60; 10 with --quick)
@@ -60,6 +60,8 @@ const USAGE = `usage: node bench/run.mjs [options]     (npm run bench -- [option
   --render-only         rewrite RESULTS.md and results.svg from bench/results.json, run nothing
   --help`
 
+// --quick keeps the route-table scenario to Node to stay under 3 minutes.
+const Q_DEFAULT_ROUTES = process.argv.includes('--quick') ? 'node' : 'node,bun'
 let args
 try {
   args = parseArgs({
@@ -68,7 +70,7 @@ try {
       sweeps: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' },
       rate: { type: 'string', default: '1000' }, 'ol-seconds': { type: 'string' }, connections: { type: 'string', default: '50' },
       only: { type: 'string' }, skip: { type: 'string' },
-      'swap-runtimes': { type: 'string', default: 'node,bun' }, 'route-runtimes': { type: 'string', default: 'node,bun' },
+      'swap-runtimes': { type: 'string', default: 'node,bun' }, 'route-runtimes': { type: 'string', default: Q_DEFAULT_ROUTES },
       'max-minutes': { type: 'string' }, nice: { type: 'string' }, note: { type: 'string' }, scratch: { type: 'boolean', default: false }, 'render-only': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -271,7 +273,7 @@ async function main() {
   if (chosen.has('swaps') && tools.openloop) {
     for (const rt of runtimesArg('swap-runtimes')) {
       try {
-        const s = await bundleSwaps(ctx, rt, { rate: cfg.rate, seconds: Q ? 5 : 15, swaps: 50 })
+        const s = await bundleSwaps(ctx, rt, { rate: cfg.rate, seconds: Q ? 4 : 15, swaps: 50 })
         swaps.push(s)
         log(`swaps on ${rt}: p99 ${f(s.baseline.p99, 2)} → ${f(s.during.p99, 2)} ms, errors ${s.baseline.errors} → ${s.during.errors}, swaps seen ${s.swapsSeen}`)
       } catch (err) {

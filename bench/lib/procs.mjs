@@ -13,8 +13,9 @@ export const BENCH = join(ROOT, 'bench')
 const children = new Map()
 const tmpDirs = []
 
+const T0 = Date.now()
 export function log(msg) {
-  process.stderr.write(`[bench] ${msg}\n`)
+  process.stderr.write(`[bench +${Math.round((Date.now() - T0) / 1000)}s] ${msg}\n`)
 }
 
 let niceness = 0
