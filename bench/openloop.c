@@ -274,6 +274,7 @@ int main(int argc, char **argv) {
   const uint64_t stop = start + (uint64_t)((warmup + duration) * 1e9);
   const uint64_t drain_end = stop + (uint64_t)(drain * 1e9);
   uint64_t next = 0; /* the next request to send (all before it went out) */
+  uint64_t armed = 0; /* the timer's current expiry */
   struct epoll_event evs[256];
 
   for (;;) {
@@ -286,18 +287,24 @@ int main(int argc, char **argv) {
       if (!c->connected || c->busy) continue;
       if (send_on(c, intended, intended >= warm_end)) next++;
     }
-    int outstanding = 0;
-    for (int i = 0; i < nconns; i++) outstanding += conns[i].busy && conns[i].record;
-    if (t >= drain_end || (next >= total && !outstanding)) break;
-    /* Wake at the next intended send time (or at the drain deadline). */
+    if (next >= total) {
+      int outstanding = 0;
+      for (int i = 0; i < nconns; i++) outstanding += conns[i].busy && conns[i].record;
+      if (!outstanding) break;
+    }
+    if (t >= drain_end) break;
+    /* Wake at the next intended send time (or at the drain deadline); re-arm only when it moved. */
     uint64_t wake = next < total ? start + (uint64_t)((double)next * interval) : drain_end;
     if (wake <= t) wake = t + 1000;
-    struct itimerspec its = {.it_value = {.tv_sec = (time_t)(wake / 1000000000ull), .tv_nsec = (long)(wake % 1000000000ull)}};
-    timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
+    if (wake != armed) {
+      struct itimerspec its = {.it_value = {.tv_sec = (time_t)(wake / 1000000000ull), .tv_nsec = (long)(wake % 1000000000ull)}};
+      timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
+      armed = wake;
+    }
     int n = epoll_wait(epfd, evs, 256, 1000);
     for (int i = 0; i < n; i++) {
       conn_t *c = evs[i].data.ptr;
-      if (!c) { uint64_t x; while (read(tfd, &x, sizeof x) > 0) {} continue; }
+      if (!c) { uint64_t x; while (read(tfd, &x, sizeof x) > 0) {} armed = 0; continue; }
       if (!c->connected && (evs[i].events & EPOLLOUT)) {
         int err = 0;
         socklen_t l = sizeof err;
