@@ -126,7 +126,7 @@ async function inbound(request: Request, env: SidecarEnv, ctx: WorkerContext): P
     })
     if (admin) return admin
     // Inbound does not need a bundle; the request only gives the bundle a chance to refresh.
-    void s.source.ready(ctx).catch(() => {})
+    ctx.waitUntil(s.source.ready(ctx).catch(() => {}))
     peerIdentity(request) // the identity seam: read, not enforced (runtime/workers/identity.ts)
     return await serveRequest(request, s.inbound, { scheme: scheme(request), port: 80 })
   } catch (err) {
