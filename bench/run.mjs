@@ -13,6 +13,7 @@
 // upstream, the load generators and `weft control` share core 1. Writes
 // bench/results.json, bench/results.svg and bench/RESULTS.md. Every process it starts is
 // tracked by PID and stopped at the end, on error and on SIGINT; temp dirs are removed.
+import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -221,6 +222,8 @@ async function main() {
     process.exit(1)
   }, maxMinutes * 60_000).unref()
   const tools = ensureTools()
+  // This orchestrating process stays off the candidate's core too (all its threads).
+  spawnSync('taskset', ['-a', '-p', '-c', LOAD_CORE, String(process.pid)], { stdio: 'ignore' })
   const notes = []
   if (args.note) notes.push(args.note)
   if (!tools.openloop) notes.push('No open-loop generator (gcc missing or bench/openloop.c did not compile): the fixed-rate latency columns are empty.')

@@ -130,7 +130,7 @@ export function resultsMd(report) {
   if (report.control) {
     const cp = report.control
     L.push('## Control plane at scale', '')
-    L.push(`\`node bench/control.mjs --applies ${cp.applies} --proxies ${cp.proxies} --services ${cp.services}\` (a real \`weft control\`, not pinned):`, '')
+    L.push(`\`node bench/control.mjs --applies ${cp.applies} --proxies ${cp.proxies} --services ${cp.services}\` (a real \`weft control\`, both cores, after the data-path runs have stopped):`, '')
     if (cp.failed) L.push(`failed: ${cp.failed}`, '')
     else L.push('```', cp.output, '```', '')
   }

@@ -100,7 +100,8 @@ export async function bundleSwaps(ctx, runtime, o) {
 
 /** bench/control.mjs as a child: convergence of long-polling proxies and compile+sign at scale. */
 export async function controlPlane(o) {
-  const r = await run('control.mjs', process.execPath, [join(BENCH, 'control.mjs'), '--applies', String(o.applies), '--proxies', String(o.proxies), '--services', String(o.services)])
+  // Both cores (the data path is stopped by then): run.mjs itself is pinned to the load core.
+  const r = await run('control.mjs', 'taskset', ['-c', '0,1', process.execPath, join(BENCH, 'control.mjs'), '--applies', String(o.applies), '--proxies', String(o.proxies), '--services', String(o.services)])
   if (r.code !== 0) throw new Error(`bench/control.mjs exited with ${r.code}:\n${r.out.slice(-1500)}`)
   const conv = /convergence: .*?p50 ([\d.]+) ms, p99 ([\d.]+) ms, max ([\d.]+) ms/.exec(r.out)
   const scale = /apply of (\d+) resources ([\d.]+) s; compile \+ sign (\d+) bundles .*?, (\d+) MB in all\) ([\d.]+) s; control peak RSS (\d+) MB/.exec(r.out)
