@@ -22,13 +22,14 @@ afterAll(async () => {
   for (const t of started) await t.stop()
 })
 
+// Each test starts its own Miniflare (a workerd process): seconds on a loaded 2-core machine.
 describe('Workers admin endpoints', () => {
   it('off (WEFT_ADMIN unset): /__weft/stats is an ordinary path, routed by the Gateway (404 here)', async () => {
     const t = await start('')
     const r = await send(t.url, '/__weft/stats')
     expect(r.status).toBe(404)
     expect(r.headers['x-weft-error']).toBe('ERR_NO_ROUTE')
-  })
+  }, 60_000)
 
   it('with a token: 401 without it, the endpoints with it', async () => {
     const t = await start('s3cret')
@@ -42,5 +43,5 @@ describe('Workers admin endpoints', () => {
     expect(stats).toMatchObject({ gateway: 'default/edge', version: 1 })
     const metrics = await send(t.url, '/__weft/metrics', { authorization: 'Bearer s3cret' })
     expect(metrics.body).toMatch(/^# (HELP|TYPE) weft_/m)
-  })
+  }, 60_000)
 })

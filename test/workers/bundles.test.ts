@@ -93,7 +93,7 @@ describe('gateway Worker start-up failures', () => {
     } finally {
       await cold.stop()
     }
-  })
+  }, 60_000)
 
   it('missing or wrong bindings are a 500 ERR_WORKER_CONFIG naming the binding', async () => {
     const bad = await startWorkerdTarget({ role: 'gateway', controlUrl: cp.url, trustJwks: '{"keys": []}', token: 't', gateway: 'default/edge' })
@@ -105,5 +105,5 @@ describe('gateway Worker start-up failures', () => {
     } finally {
       await bad.stop()
     }
-  })
+  }, 60_000)
 })

@@ -201,5 +201,5 @@ describe('gateway Worker (workerd via Miniflare) fed by weft control', () => {
     expect(s.version).toBe(version)
     expect(s.bundle.source).toBe('cache')
     expect(s.bundle.lastError?.code).toBe('ERR_BUNDLE_FETCH')
-  }, 30_000)
+  }, 60_000)
 })

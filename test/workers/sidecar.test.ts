@@ -147,5 +147,5 @@ describe('worker-proxy Worker with an app Worker, wired by service bindings as o
     expect((JSON.parse(r.body) as { path: string }).path).toBe('/users/10')
     const miss = await send(url, `/call?to=api&path=${encodeURIComponent('/orders')}`)
     expect(miss.status).toBe(404)
-  })
+  }, 60_000)
 })
