@@ -316,10 +316,13 @@ function roleSuite(runtime: TargetRuntime, role: Role, getWorld: () => World): v
       const failures: string[] = []
       let ok = 0
       let stop = false
+      // Fresh connections kept busy: an idle pooled one closed by the server's keep-alive
+      // timeout just as it is reused ("socket hang up") would say nothing about the swap.
+      const loadAgent = new Agent({ keepAlive: true, maxSockets: 2 })
       const loop = async () => {
         while (!stop) {
           try {
-            const a = await get('/swap')
+            const a = await get('/swap', { agent: loadAgent })
             if (a.status === 200) ok++
             else failures.push(`${a.status} ${a.body.slice(0, 200)}`)
           } catch (err) {
@@ -333,6 +336,7 @@ function roleSuite(runtime: TargetRuntime, role: Role, getWorld: () => World): v
       } finally {
         stop = true
         await Promise.all(load)
+        loadAgent.destroy()
       }
       expect(failures).toEqual([])
       expect(ok).toBeGreaterThan(10)

@@ -7,7 +7,8 @@
  *
  * Only a full run decides the table: `npm test` without arguments (scripts/test.mjs
  * sets WEFT_FULL_RUN=1). A focused run leaves both files alone, unless
- * WEFT_CAPABILITIES=merge, which replaces only the cells its tagged tests speak for.
+ * WEFT_CAPABILITIES=merge: then its results replace those of the same tests in the
+ * JSON, the other tests' results stay, and every status is computed again.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import type { Reporter, TestModule } from 'vitest/node'
@@ -28,13 +29,15 @@ export default class CapabilityReporter implements Reporter {
         tests.push({ name: t.fullName, state: t.result().state })
       }
     }
-    let caps = buildCapabilities(tests)
     if (!full && existsSync(`${ROOT}/${JSON_FILE}`)) {
+      // Merge: the results of this run replace those of the same tests; the others stay.
       const old = JSON.parse(readFileSync(`${ROOT}/${JSON_FILE}`, 'utf8')) as Caps
-      for (const [runtime, cells] of Object.entries(caps.results))
-        for (const [cell, v] of Object.entries(cells)) if (v.tests.length) old.results[runtime]![cell] = v
-      caps = old
+      const byName = new Map<string, string>()
+      for (const cells of Object.values(old.results)) for (const cell of Object.values(cells)) for (const t of cell.tests) byName.set(t.name, t.state)
+      for (const t of tests) byName.set(t.name, t.state)
+      tests.splice(0, tests.length, ...[...byName].map(([name, state]) => ({ name, state })))
     }
+    const caps = buildCapabilities(tests)
     writeFileSync(`${ROOT}/${JSON_FILE}`, JSON.stringify(caps, null, 1) + '\n')
     const readme = readFileSync(`${ROOT}/${README_FILE}`, 'utf8')
     try {
