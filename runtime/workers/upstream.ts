@@ -6,10 +6,9 @@
  * - Host: always the URL's authority (the endpoint address); a different Host header
  *   is dropped. The client's Host reaches the backend as X-Forwarded-Host only if a
  *   stage adds it; on Cloudflare `cf.resolveOverride` is the only way around it.
- * - Compression: a gzip/br response is decoded when read and re-encoded on the way
- *   out (or passed through untouched), so the client still sees the upstream's
- *   Content-Encoding; the raw bytes are not reachable. workerd sends its own
- *   `Accept-Encoding` and adds `CF-Worker`.
+ * - Compression: a gzip/br body would be decoded if read; passed on untouched it goes
+ *   out as the upstream sent it (bytes, Content-Encoding, Content-Length). workerd
+ *   sends its own `Accept-Encoding` and adds `CF-Worker`.
  * - Redirects: `redirect: 'manual'` works (3xx handed back as is).
  * - Streaming: request and response bodies stream both ways (no buffering).
  * - Pools/keep-alive: workerd's; no setting.
