@@ -1,8 +1,13 @@
 /**
- * HTTP/2 on Deno's node:http2 past ~32 MiB a session: a bare server under Deno 2.9
- * dies when such a session ends (the Deno bug), and the adapter's HTTPS listener
- * (h2-budget.ts) resets the stream that would cross its budget instead, so the
- * process lives and keeps serving; a session past the soft limit gets a GOAWAY.
+ * HTTP/2 on Deno's node:http2 past ~32 MiB a session: the adapter's HTTPS listener
+ * (h2-budget.ts) resets the stream that would cross its budget, so the process lives
+ * and keeps serving; a session past the soft limit gets a GOAWAY.
+ *
+ * The Deno bug the budget avoids (a bare node:http2 server under Deno 2.9 dies,
+ * SIGABRT or SIGSEGV, once a session that carried ~32 MiB ends) is a race: it came in
+ * most runs, not all, so it is not asserted here (a test that passes by chance proves
+ * nothing). Reproduce it by hand with probes/h2-crash-probe.ts and
+ * probes/h2-crash-client.ts (docs/runtimes/deno.md).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
@@ -61,32 +66,6 @@ async function closeAndWait(s: ClientHttp2Session): Promise<void> {
 }
 
 describe('HTTP/2 past ~32 MiB a session under Deno', () => {
-  it('a bare node:http2 server under Deno 2.9 dies once a session that carried 40 MiB ends (the Deno bug the budget avoids)', async () => {
-    const p = await startDeno('h2-crash-probe.ts', tls)
-    try {
-      const s = open(p.port)
-      expect(await upload(s, 40 * MiB)).toEqual({ status: 200, body: String(40 * MiB) })
-      await closeAndWait(s)
-      // The crash comes when the server tears the session down; a new connection provokes it if it has not come yet.
-      const code = await Promise.race([
-        (async () => {
-          for (let i = 0; i < 50; i++) {
-            const s2 = open(p.port)
-            await upload(s2, 1024)
-            s2.destroy()
-            await sleep(100)
-          }
-          return 'alive'
-        })(),
-        p.exited.then(() => 'dead'),
-      ])
-      expect(code).toBe('dead')
-      expect(p.output()).toMatch(/free\(\): invalid pointer|find_stream_on_goaway_func|Assertion/)
-    } finally {
-      await p.stop(1_000)
-    }
-  }, 60_000)
-
   describe('the adapter (h2-budget.ts)', () => {
     let origin: Server
     let probe: DenoProcess

@@ -62,7 +62,8 @@ export async function startDeno(probe: string, config: unknown, readyKey = 'port
     for (const f of onLine) f()
   })
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d))
-  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+  // 'close', not 'exit': by then stdout and stderr are read to the end (a crash message included).
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })))
   const waitFor = (key: string, ms = timeoutMs) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
       const check = () => {
