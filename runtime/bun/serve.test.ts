@@ -222,7 +222,7 @@ describe('HTTP-proxy listeners (onConnect given: a sidecar outbound) on node:htt
     expect(sent).toBeLessThan(TOTAL / 2)
     upstreamReq!.resume()
     expect(await done).toBe(String(TOTAL))
-  })
+  }, 60_000)
 })
 
 describe('Bun.serve close()', () => {

@@ -2,14 +2,14 @@
  * Bodies stream through the Bun adapter both ways without being held whole: with the
  * far end paused, the near end can only push a bounded amount through the proxy
  * (backpressure end to end), and the bun process's peak memory stays far below the
- * body size. Plain HTTP here (Bun.serve + Bun fetch); HTTPS in tls.test.ts.
+ * body size. Generous timeouts: the machine running the suite may be busy. Plain HTTP here (Bun.serve + Bun fetch); HTTPS in tls.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { peakRssMb, startBun, type BunProcess } from './probes/bun-process.js'
 
 const MB = 1024 * 1024
-const TOTAL = 100 * MB
+const TOTAL = 64 * MB
 const CHUNK = Buffer.alloc(64 * 1024, 0x78)
 /** How far one side may get ahead of a paused other side (socket buffers and a few stream chunks). */
 const AHEAD_LIMIT = 32 * MB
@@ -47,7 +47,7 @@ function pump(w: { write(b: Buffer): boolean; once(e: 'drain', f: () => void): u
 }
 
 describe('streaming through Bun.serve and Bun fetch', () => {
-  it('[cap bun streaming] a 100 MB response: the origin is held back while the client does not read, all of it arrives, memory stays bounded', async () => {
+  it('[cap bun streaming] a 64 MB response: the origin is held back while the client does not read, all of it arrives, memory stays bounded', async () => {
     let origin$!: { sent: () => number }
     route = (_req, res) => {
       res.writeHead(200, { 'content-length': String(TOTAL) })
@@ -70,9 +70,9 @@ describe('streaming through Bun.serve and Bun fetch', () => {
     })
     expect(received).toBe(TOTAL)
     expect(peakRssMb(probe.pid) - base).toBeLessThan(TOTAL / MB / 2)
-  })
+  }, 60_000)
 
-  it('[cap bun streaming] a 100 MB upload: the client is held back while the origin does not read, all of it arrives, memory stays bounded', async () => {
+  it('[cap bun streaming] a 64 MB upload: the client is held back while the origin does not read, all of it arrives, memory stays bounded', async () => {
     let upstreamReq!: IncomingMessage
     let arrived!: () => void
     const atOrigin = new Promise<void>((ok) => (arrived = ok))
@@ -105,7 +105,7 @@ describe('streaming through Bun.serve and Bun fetch', () => {
     upstreamReq.resume()
     expect(await done).toBe(String(TOTAL))
     expect(peakRssMb(probe.pid) - base).toBeLessThan(TOTAL / MB / 2)
-  })
+  }, 60_000)
 
   it('[cap bun streaming] the first bytes of a response reach the client before the origin has sent the rest', async () => {
     let finish!: () => void

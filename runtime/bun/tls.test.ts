@@ -174,7 +174,7 @@ describe('HTTPS listeners under Bun (node:http2 compat)', () => {
       s.close()
     }
     expect(peakRssMb(probe.pid) - base).toBeLessThan(TOTAL / MB)
-  })
+  }, 60_000)
 
   it('[cap bun streaming] HTTPS over HTTP/1.1: an upload is held back while the upstream does not read (the socket is paused: Bun 1.4.5 node:http2 allowHTTP1 ignores the request\'s pause()), then arrives whole', async () => {
     const TOTAL = 128 * MB
@@ -217,7 +217,7 @@ describe('HTTPS listeners under Bun (node:http2 compat)', () => {
     expect(sent).toBeLessThan(64 * MB)
     upstreamReq!.resume()
     expect(await done).toBe(String(TOTAL))
-  })
+  }, 60_000)
 })
 
 describe('HTTPS listener close() under Bun', () => {
