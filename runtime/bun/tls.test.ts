@@ -78,7 +78,7 @@ function h2request(s: ClientHttp2Session, headers: Record<string, string>, body?
 }
 
 describe('HTTPS listeners under Bun (node:http2 compat)', () => {
-  it('[cap bun tls] HTTP/1.1 over TLS: the certificate is chosen by SNI at each handshake, the handler sees scheme https and the SNI', async () => {
+  it('[cap bun tls] (node:http2 under Bun) HTTP/1.1 over TLS: the certificate is chosen by SNI at each handshake, the handler sees scheme https and the SNI', async () => {
     const a = await h1('www.example.com', '/view', { host: 'www.example.com' })
     expect(a.peerCN).toBe('test')
     expect(JSON.parse(a.body)).toMatchObject({ scheme: 'https', sni: 'www.example.com', host: 'www.example.com', httpVersion: '1.1', port: probe.port, signal: true })
@@ -89,7 +89,7 @@ describe('HTTPS listeners under Bun (node:http2 compat)', () => {
     expect(await h1('www.example.com', '/fwd?x=1', { host: 'www.example.com' })).toMatchObject({ status: 200, body: 'origin saw www.example.com/fwd?x=1' })
   })
 
-  it('[cap bun http2] HTTP/2 over TLS (ALPN h2): the handler sees version 2.0 and :authority as host; a POST body and repeated response fields go through', async () => {
+  it('[cap bun http2] (node:http2 under Bun) HTTP/2 over TLS (ALPN h2): the handler sees version 2.0 and :authority as host; a POST body and repeated response fields go through', async () => {
     const s = await h2session('other.test')
     try {
       expect(s.alpnProtocol).toBe('h2')
@@ -221,7 +221,7 @@ describe('HTTPS listeners under Bun (node:http2 compat)', () => {
 })
 
 describe('HTTPS listener close() under Bun', () => {
-  it('[cap bun tls] lets a request in flight finish, then stops accepting', async () => {
+  it('[cap bun tls] (node:http2 under Bun) close() lets a request in flight finish, then stops accepting', async () => {
     const p = await startBun('serve-probe.ts', { origin: (origin.address() as { port: number }).port, tls: { '': example }, closeTimeout: 5_000 })
     try {
       route = (_req, res) => setTimeout(() => res.end('finished\n'), 400)
