@@ -4,8 +4,9 @@
  * out of reach: once a session has carried about 32 MiB of DATA (either way, one
  * stream or many), the process dies when the session ends (`free(): invalid pointer`,
  * or nghttp2's `find_stream_on_goaway_func: Assertion stream->closed_next == NULL
- * failed`), taking every listener with it. 30 MiB per session never crashed, nor did
- * 120 MiB over four sessions (tls.test.ts / docs/runtimes/deno.md).
+ * failed`), taking every listener with it. It is a race (most runs, not all); sessions
+ * of 30 MiB did not crash in the runs tried, nor did 120 MiB over four sessions. See
+ * docs/runtimes/deno.md for the numbers and how to reproduce it.
  *
  * So: a session that has carried SOFT_LIMIT bytes gets a GOAWAY (session.close():
  * streams in flight finish, the client opens a new connection for the next ones), and
