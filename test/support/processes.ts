@@ -15,14 +15,34 @@ import { readFileSync, readdirSync } from 'node:fs'
 
 /** Tracked processes; `true` when the process leads its own process group. */
 const running = new Map<ChildProcess, boolean>()
-process.once('exit', () => {
+function killAll(): void {
   for (const [p, group] of running) {
     if (!p.pid) continue
     // A group may outlive its leader (a re-executed child): kill it whatever the leader's state.
     if (group) signalGroup(p.pid, 'SIGKILL')
     else if (p.exitCode === null && p.signalCode === null) process.kill(p.pid, 'SIGKILL')
   }
-})
+}
+process.once('exit', killAll)
+
+/**
+ * A process group of its own does not get the terminal's Ctrl-C, and a worker killed by
+ * a signal runs no 'exit' handlers: on SIGINT/SIGTERM/SIGHUP kill the groups, then die
+ * of the same signal as before. Installed with the first group.
+ */
+let signalsHooked = false
+function hookSignals(): void {
+  if (signalsHooked) return
+  signalsHooked = true
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = () => {
+      killAll()
+      process.removeListener(sig, onSignal)
+      process.kill(process.pid, sig)
+    }
+    process.on(sig, onSignal)
+  }
+}
 
 function signalGroup(pid: number, sig: NodeJS.Signals): void {
   try {
@@ -45,6 +65,7 @@ export function untrack(p: ChildProcess): void {
 export function spawnGroup(file: string, args: string[], opts: SpawnOptions = {}): ChildProcess {
   const p = spawn(file, args, { ...opts, detached: true })
   track(p, true)
+  hookSignals()
   return p
 }
 
