@@ -113,6 +113,37 @@ describe('HTTPS listeners under Bun (node:http2 compat)', () => {
     }
   })
 
+  it('[cap bun tls] (node:http2 under Bun) a client that goes away cancels the upstream call, over HTTP/1.1 and HTTP/2', async () => {
+    for (const version of ['1.1', '2']) {
+      let upstreamClosed!: () => void
+      const closed = new Promise<void>((ok) => (upstreamClosed = ok))
+      let arrived!: () => void
+      const atOrigin = new Promise<void>((ok) => (arrived = ok))
+      // Never answers: only the proxy giving up its upstream call closes this connection.
+      route = (req) => {
+        req.socket.once('close', upstreamClosed)
+        arrived()
+      }
+      let leave: () => void
+      if (version === '2') {
+        const s = await h2session('www.example.com')
+        const stream = s.request({ ':path': '/hang', ':authority': 'www.example.com' })
+        stream.on('error', () => {})
+        leave = () => s.destroy()
+      } else {
+        const req = httpsRequest({ host: '127.0.0.1', port: probe.port, path: '/hang', servername: 'www.example.com', agent: false, rejectUnauthorized: false })
+        req.on('error', () => {})
+        req.end()
+        leave = () => req.destroy()
+      }
+      await atOrigin
+      const t = performance.now()
+      leave()
+      await closed
+      expect(performance.now() - t, `HTTP/${version}`).toBeLessThan(2_000)
+    }
+  })
+
   it('[cap bun streaming] HTTP/2: 50 MB each way, the far end paused holds the near end back (flow control through Bun fetch), memory stays bounded', async () => {
     const TOTAL = 50 * MB
     let originSent = 0
