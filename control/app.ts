@@ -14,6 +14,7 @@ import { gatewayScope, parseScope, sidecarScope } from '../core/bundle/format.js
 import type { JWK } from 'jose'
 import type { Auth, Caller } from './auth.js'
 import type { BundleCache } from './bundles.js'
+import { acceptsGzip, gzipped, MIN_COMPRESS_BYTES } from './compress.js'
 import type { Waiters } from './longpoll.js'
 import type { ControlMetrics } from './metrics.js'
 import { parseReport, type ProxyReports } from './proxies.js'
@@ -139,7 +140,11 @@ export function controlApp(d: ControlDeps): Hono<Env> {
     }
     const b = await d.bundles.get(proxy)
     metrics.bundles.inc({ kind })
-    return c.body(b.jws, 200, { etag: `"${b.version}"`, 'content-type': 'application/jose', 'cache-control': 'no-cache' })
+    const headers = { etag: `"${b.version}"`, 'content-type': 'application/jose', 'cache-control': 'no-cache', vary: 'accept-encoding' }
+    if (b.jws.length >= MIN_COMPRESS_BYTES && acceptsGzip(c.req.header('accept-encoding'))) {
+      return c.body(await gzipped(b), 200, { ...headers, 'content-encoding': 'gzip' })
+    }
+    return c.body(b.jws, 200, headers)
   })
 
   app.post('/v1/proxies/:proxy/status', validScope, ownScope, async (c) => {

@@ -5,7 +5,9 @@
  * resources, status reports, history and metrics.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { get as httpGet } from 'node:http'
 import { tmpdir } from 'node:os'
+import { gunzipSync } from 'node:zlib'
 import { join } from 'node:path'
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -139,6 +141,29 @@ describe('weft control API', () => {
     expect(other).not.toBe(web)
     // The shared scope is what bundles are signed for, not a proxy: nobody polls it.
     expect((await control.api('GET', '/v1/bundles/sidecar.default.*')).status).toBe(400)
+  })
+
+  it('Should send a large bundle gzip-compressed to a client that accepts gzip, the same JWS once decompressed', async () => {
+    await control.api('POST', '/v1/config', { resources: Array.from({ length: 40 }, (_, i) => service(`gz-${i}`, 'default', 4000 + i)) })
+    const raw = (encoding: string | undefined) =>
+      new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+        const headers: Record<string, string> = { authorization: `Bearer ${control.adminToken}` }
+        if (encoding) headers['accept-encoding'] = encoding
+        httpGet(`${control.url}/v1/bundles/sidecar.default.web`, { headers }, (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }))
+        }).on('error', reject)
+      })
+    const plain = await raw(undefined)
+    expect(plain.headers['content-encoding']).toBeUndefined()
+    const zipped = await raw('gzip, deflate, br')
+    expect(zipped.headers['content-encoding']).toBe('gzip')
+    expect(zipped.headers.vary).toBe('accept-encoding')
+    expect(zipped.body.length).toBeLessThan(plain.body.length / 3)
+    expect(gunzipSync(zipped.body).toString()).toBe(plain.body.toString())
+    expect((await raw('gzip;q=0')).headers['content-encoding']).toBeUndefined()
+    // What a proxy's poll does: fetch decompresses by itself and the JWS verifies.
+    expect((await verify(await (await control.api('GET', '/v1/bundles/sidecar.default.web')).text())).scope).toBe('sidecar.default.*')
   })
 
   it('Should answer If-None-Match with 304 and a new version with 200', async () => {
