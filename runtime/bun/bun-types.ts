@@ -24,9 +24,9 @@ export interface BunServeOptions {
   idleTimeout?: number
   /** Bytes; larger bodies are answered 413 by Bun itself. */
   maxRequestBodySize?: number
+  /** false: no development error pages; a thrown error goes to `error`. */
   development?: boolean
-  /** Off: Bun's own 404/500 pages otherwise; errors go through `error`. */
-  reusePort?: boolean
+  /** A static list: `reload()` does not change it (runtime/bun/tls.test.ts). */
   tls?: BunTls | BunTls[]
 }
 
