@@ -53,7 +53,8 @@ export function filesFromBody(contentType: string, text: string): { name: string
           return { name: typeof name === 'string' ? name : `files[${i}]`, text }
         })
       }
-      if (Array.isArray(b.resources)) return [{ name: 'request', text: JSON.stringify(b.resources) }]
+      // Named .json: read with JSON.parse (the YAML reader takes JSON too, ~10× slower at thousands of resources).
+      if (Array.isArray(b.resources)) return [{ name: 'request.json', text: JSON.stringify(b.resources) }]
       if (b.resources !== undefined) throw new BodyError('resources must be a list of resources')
     }
     // A resource, a list, or a kind: List sent as plain JSON.
