@@ -28,6 +28,8 @@ export interface FetchUpstreamOptions {
   close?: () => void | Promise<void>
   /** Scheme of upstream URLs. Default 'http'. */
   scheme?: string
+  /** The URL of a call (default `scheme://endpoint/path?query`); e.g. a Workers service binding keeps the request's own authority. */
+  urlFor?: (endpoint: Endpoint, req: ProxyRequest) => string
 }
 
 export interface FetchUpstreamStats {
@@ -59,8 +61,8 @@ export function createFetchUpstream(opts: FetchUpstreamOptions): ProxyUpstream &
     return init
   }
 
-  const urlFor = (endpoint: Endpoint, req: ProxyRequest) =>
-    `${scheme}://${endpoint.key}${req.path}${req.query === '' ? '' : '?' + req.query}`
+  const urlFor =
+    opts.urlFor ?? ((endpoint: Endpoint, req: ProxyRequest) => `${scheme}://${endpoint.key}${req.path}${req.query === '' ? '' : '?' + req.query}`)
 
   return {
     stats,
