@@ -31,11 +31,22 @@ function upload(session: ClientHttp2Session, size: number, authority = 'shop.exa
     req.setEncoding('utf8').on('data', (d: string) => (body += d))
     req.on('end', () => resolve({ status, body }))
     req.on('error', (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message }))
+    // Bounded: a stuck stream fails the test with what it got, instead of hanging it.
+    const timer = setTimeout(() => resolve({ status, body: body.slice(0, 100), error: 'TIMEOUT' }), 30_000)
+    req.on('close', () => clearTimeout(timer))
     void (async () => {
       let n = 0
       while (n < size && !req.destroyed) {
         n += chunk.length
-        if (!req.write(chunk)) await new Promise((ok) => req.once('drain', ok).once('close', ok))
+        if (!req.write(chunk)) {
+          await new Promise<void>((ok) => {
+            const done = () => {
+              req.off('drain', done).off('close', done)
+              ok()
+            }
+            req.on('drain', done).on('close', done)
+          })
+        }
       }
       if (!req.destroyed) req.end()
     })()
@@ -49,6 +60,8 @@ function download(session: ClientHttp2Session, mb: number): Promise<{ bytes: num
     req.on('data', (d: Buffer) => (bytes += d.length))
     req.on('end', () => resolve({ bytes }))
     req.on('error', (err: NodeJS.ErrnoException) => resolve({ bytes, error: err.code ?? err.message }))
+    const timer = setTimeout(() => resolve({ bytes, error: 'TIMEOUT' }), 30_000)
+    req.on('close', () => clearTimeout(timer))
   })
 }
 
