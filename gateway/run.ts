@@ -12,7 +12,6 @@
  * const gw2 = await runGateway({ control: { url, trustFile: 'jwks.json', dataDir: '.weft' }, gatewayRef: 'default/edge', address: '0.0.0.0' })
  * await gw.close()
  */
-import { loadConfig, formatIssues } from '../core/config/load.js'
 import type { ConfigSet } from '../core/config/types.js'
 import { MetricsRegistry } from '../core/metrics/registry.js'
 import { buildGatewaySnapshot, describeSnapshot, type GatewaySnapshot } from '../core/snapshot/gateway-snapshot.js'
@@ -75,6 +74,8 @@ export async function runGateway(opts: GatewayOptions) {
     const contents = JSON.stringify(files)
     if (contents === lastTried) return undefined
     lastTried = contents
+    // Loaded here, in file mode only: the config schemas (zod) cost a gateway fed by bundles ~7 MB of RSS it never uses.
+    const { loadConfig, formatIssues } = await import('../core/config/load.js')
     const loaded = loadConfig(files)
     if (!loaded.ok) throw new ConfigRejected(formatIssues(loaded.issues))
     try {

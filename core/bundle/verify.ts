@@ -2,7 +2,7 @@
  * @module
  * Verify a bundle before anything of it is used: the JWS signature (EdDSA only) with
  * the key its `kid` names in the JWKS the proxy was given at start — never a key that
- * came with the bundle —, `typ`, the payload's shape (zod), the scope, the expiry, and
+ * came with the bundle —, `typ`, the payload's shape (payload-shape.ts), the scope, the expiry, and
  * that its version is newer than the one running. Returns a branded `VerifiedBundle`,
  * the only type `activate` accepts; each failure is a typed BundleError.
  *
@@ -12,31 +12,13 @@
  * if (v.kind === 'newer') activate(v.bundle)
  */
 import { compactVerify, createLocalJWKSet, errors as joseErrors, type JSONWebKeySet } from 'jose'
-import { z } from 'zod'
+import { payloadProblem } from './payload-shape.js'
 import { BUNDLE_ALG, BUNDLE_TYP, scopeCovers, type BundlePayload } from './format.js'
 import { BundleExpired, BundleKeyUnknown, BundleRollback, BundleSchemaInvalid, BundleScopeMismatch, BundleSignatureInvalid } from './errors.js'
-import type { ConfigSet } from '../config/types.js'
 
 declare const verifiedBrand: unique symbol
 /** A bundle whose signature, key, typ, shape and scope were checked. Made only by `verify`. */
 export type VerifiedBundle = BundlePayload & { readonly [verifiedBrand]: true; readonly jws: string }
-
-const resourceList = z.array(z.looseObject({ kind: z.string().optional(), metadata: z.looseObject({ name: z.string(), namespace: z.string() }) }))
-const payloadSchema = z.object({
-  version: z.number().int().nonnegative(),
-  issuedAt: z.number(),
-  expiresAt: z.number(),
-  scope: z.string(),
-  kid: z.string(),
-  config: z.looseObject({
-    namespaces: resourceList,
-    secrets: resourceList,
-    gateways: resourceList,
-    httpRoutes: resourceList,
-    referenceGrants: resourceList,
-    services: resourceList,
-  }),
-})
 
 export interface VerifierOptions {
   /** The trusted keys, given at start (`--trust jwks.json`). */
@@ -88,15 +70,12 @@ export function bundleVerifier(opts: VerifierOptions) {
       } catch (err) {
         throw new BundleSchemaInvalid('bundle payload is not JSON', { cause: err })
       }
-      const parsed = payloadSchema.safeParse(json)
-      if (!parsed.success) {
-        const first = parsed.error.issues[0]!
-        throw new BundleSchemaInvalid(`bundle payload: ${first.path.join('.') || '(root)'}: ${first.message}`)
-      }
-      const p = parsed.data
+      const problem = payloadProblem(json)
+      if (problem !== undefined) throw new BundleSchemaInvalid(`bundle payload: ${problem}`)
+      const p = json as BundlePayload
       if (p.kid !== header.kid) throw new BundleSchemaInvalid(`bundle payload kid ${p.kid} differs from its header's ${header.kid}`)
       if (!scopeCovers(p.scope, opts.scope)) throw new BundleScopeMismatch(`bundle is for ${p.scope}, this proxy is ${opts.scope}`)
-      const bundle = { ...(p as unknown as BundlePayload), config: p.config as unknown as ConfigSet, jws } as VerifiedBundle
+      const bundle = { ...p, jws } as VerifiedBundle
       const expired = p.expiresAt * 1000 <= now()
       if (expired && !v.allowExpired) throw new BundleExpired(`bundle version ${p.version} expired at ${new Date(p.expiresAt * 1000).toISOString()}`)
       if (v.activeVersion !== undefined) {
