@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { connect as h2connect } from 'node:http2'
 import { connect } from 'node:net'
 import { startDeno, type DenoProcess } from './probes/deno-process.js'
 
@@ -72,10 +73,28 @@ describe('Deno.serve listener', () => {
       query: 'a=1',
       port: probe.port,
       remoteAddress: '127.0.0.1',
-      httpVersion: '1.1',
       body: false,
       signal: true,
     })
+  })
+
+  it('[cap deno serve] takes HTTP/2 with prior knowledge (h2c) too; the view has no httpVersion, Deno.serve does not say', async () => {
+    const session = h2connect(`http://127.0.0.1:${probe.port}`)
+    try {
+      const view = await new Promise<Record<string, unknown>>((resolve, reject) => {
+        const req = session.request({ ':path': '/view', ':authority': 'shop.example' })
+        let body = ''
+        req.setEncoding('utf8').on('data', (d: string) => (body += d))
+        req.on('end', () => resolve(JSON.parse(body) as Record<string, unknown>))
+        req.on('error', reject)
+      })
+      expect(view).toMatchObject({ scheme: 'http', authority: 'shop.example', path: '/view' })
+      expect(view.httpVersion).toBeUndefined()
+      const r = await get(probe.port, '/view')
+      expect((JSON.parse(r.body) as Record<string, unknown>).httpVersion).toBeUndefined()
+    } finally {
+      session.close()
+    }
   })
 
   it('[cap deno serve] forwards to the origin through the adapter upstream: method, path, query, body, headers both ways', async () => {

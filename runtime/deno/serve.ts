@@ -1,6 +1,7 @@
 /**
  * @module
- * Plain-HTTP listeners on `Deno.serve` (HTTP/1.1 keep-alive). Each Web `Request`
+ * Plain-HTTP listeners on `Deno.serve` (HTTP/1.1 keep-alive; HTTP/2 with prior
+ * knowledge too, which Deno.serve takes by itself and does not tell the handler). Each Web `Request`
  * becomes a ProxyRequest (runtime/web/inbound.ts: the same Host/target checks as on
  * Node) and the handler's ProxyResponse a Web `Response`; bodies stream both ways as
  * ReadableStreams, which Deno pulls with backpressure.
@@ -57,7 +58,7 @@ export async function serveHttp(opts: ServeOptions): Promise<Listening> {
           scheme: 'http',
           port,
           remoteAddress: clientAddress(info.remoteAddr.hostname),
-          httpVersion: '1.1',
+          // No httpVersion: Deno.serve does not say (it takes HTTP/1.1 and h2c prior knowledge alike).
         })
         return toWebResponse(await opts.handler(pr, AbortSignal.any([request.signal, closing.signal])))
       } catch (err) {
