@@ -17,6 +17,7 @@
  */
 import { createServer, request, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { gunzipSync, gzipSync } from 'node:zlib'
 
 export interface Relay {
   url: string
@@ -53,13 +54,17 @@ export async function startRelay(controlUrl: string): Promise<Relay> {
         const chunks: Buffer[] = []
         upRes.on('data', (c: Buffer) => chunks.push(c))
         upRes.on('end', () => {
-          let body = Buffer.concat(chunks).toString('utf8')
+          // The control plane gzips bundles for clients that accept it: forge the JWS
+          // inside, and send it on encoded the same way.
+          const gzip = upRes.headers['content-encoding'] === 'gzip'
+          let body = Buffer.concat(chunks)
           if (state.tamper) {
-            body = forge(body)
+            const forged = forge((gzip ? gunzipSync(body) : body).toString('utf8'))
+            body = gzip ? gzipSync(forged) : Buffer.from(forged)
             state.tampered++
           }
           state.served++
-          const headers = { ...upRes.headers, 'content-length': String(Buffer.byteLength(body)) }
+          const headers = { ...upRes.headers, 'content-length': String(body.length) }
           delete headers['transfer-encoding']
           res.writeHead(200, headers).end(body)
         })
