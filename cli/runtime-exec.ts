@@ -29,10 +29,13 @@ const ENTRY = join(PACKAGE_ROOT, 'bin', 'weft.js')
 export const RUNTIME_ARGS: Record<Exclude<RuntimeName, 'node'>, string[]> = {
   bun: ['run'],
   // Deno 2 reads package.json and node_modules (npm dependencies, dist/) by itself.
+  // Permissions: listeners and upstreams (net), config/trust/data files and the bundle
+  // cache (read, write), WEFT_* variables (env), the host name an instance registers
+  // with (sys). Not run or ffi: weft starts no processes under Deno.
   // --unstable-no-legacy-abort: Deno.serve's request.signal aborts only when the client
   // goes away, not also after every successful response (the legacy behaviour, which
   // prints a warning once per process).
-  deno: ['run', '--allow-all', '--unstable-no-legacy-abort'],
+  deno: ['run', '--allow-net', '--allow-read', '--allow-write', '--allow-env', '--allow-sys', '--unstable-no-legacy-abort'],
 }
 
 export function parseRuntime(value: string): RuntimeName {
