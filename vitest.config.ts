@@ -24,10 +24,16 @@ const conformanceFiles = ['test/conformance/**/*.test.ts', 'test/integration/sid
 const RUNTIMES = ['node', 'bun', 'deno'] as const
 /**
  * Files that bound latencies (a change reaches 100 long-polling clients in well under a
- * second, an apply runs in under a second) or count file-watch reloads: run alone,
- * after `unit`, so the other files' processes do not take their CPU.
+ * second, an apply runs in under a second, a 3 s registration lease renewed in time) or
+ * count file-watch reloads: run alone, after `unit`, so the other files' processes do
+ * not take their CPU.
  */
-const timingFiles = ['test/integration/bundle-fanout.test.ts', 'test/integration/bundle-control.test.ts', 'test/integration/gateway-reload.test.ts']
+const timingFiles = [
+  'test/integration/bundle-fanout.test.ts',
+  'test/integration/bundle-control.test.ts',
+  'test/integration/gateway-reload.test.ts',
+  'test/integration/sidecar.test.ts',
+]
 
 export default defineConfig({
   test: {
