@@ -106,7 +106,8 @@ export function renderTable(caps) {
           return '⚠️ failing'
         case 'unsupported': {
           const shown = cell.tests.find((t) => t.unsupported)
-          footnotes.push(`${footnotes.length + 1}. ${r.label}, ${c.label}: [${cell.doc}](${cell.doc}) — test: “${shown?.name ?? ''}”`)
+          const what = (shown?.name ?? '').replace(TAG, '').replace(/\s+/g, ' ').trim()
+          footnotes.push(`${footnotes.length + 1}. ${r.label}, ${c.label}: see [${cell.doc.replace(/#.*/, '')}](${cell.doc}); the test: “${what}”`)
           return `❌ [${footnotes.length}](${cell.doc})`
         }
         default:
