@@ -7,7 +7,7 @@
  *
  * Node/Bun/Deno targets lead their own process group (test/support/processes.ts), keep
  * their last-known-good bundle in a data dir (`--data`) and can be restarted on the
- * same ports. `servingPid` is the process that actually serves (the re-executed
+ * same ports; a workerd target keeps it in KV persisted to a directory. `servingPid` is the process that actually serves (the re-executed
  * bun/deno child, not the Node parent), for memory readings from /proc.
  *
  * @example
@@ -56,7 +56,10 @@ export interface Target {
   /** Bundles refused so far, when the target reports it (node/bun/deno admin /stats). */
   rejections(): Promise<number | undefined>
   output(): string
-  /** Stop (SIGTERM, drain) and start again on the same ports with the same data dir. */
+  /**
+   * Stop and start again from what it kept: node/bun/deno on the same ports with the
+   * same data dir (SIGTERM, drain); workerd on the same KV directory (a new port: read `url` again).
+   */
   restart(): Promise<void>
   stop(): Promise<void>
 }
