@@ -17,38 +17,27 @@
  * ~32 MiB a session, Deno 2.9's node:http2 crashes the process when the session ends.
  *
  * The request body comes as a node Readable; the fetch upstream takes a Web
- * ReadableStream, so it is converted here with backpressure (node-body.ts: Deno's
- * Readable.toWeb reads a body whole when the upstream is slow). A real AbortSignal
- * per request (`abortSignal: true`) cancels the upstream fetch when the client goes
- * away.
+ * ReadableStream, so it is converted with backpressure (runtime/node-compat/serve-node.ts,
+ * toWebStream: Deno's Readable.toWeb reads a body whole when the upstream is slow).
+ * No `pauseSocket`: Deno's node:tls ignores pause() on the TLS socket as on the
+ * request, so HTTPS/1.1 uploads are not held back either way (docs/runtimes/deno.md).
+ * A real AbortSignal per request (`abortSignal: true`) cancels the upstream fetch
+ * when the client goes away.
  *
  * @example
  * const l = await serveNode({ address: '127.0.0.1', port: 0, handler, tls })
  */
-import { Readable } from 'node:stream'
-import type { ProxyRequest } from '../../core/http/view.js'
-import { listen, type ListenOptions } from '../node/server.js'
-import { sniCallback } from '../node/sni.js'
+import { serveNodeCompat } from '../node-compat/serve-node.js'
 import type { Listening, ServeHandler, ServeOptions } from '../types.js'
 import { h2Budget } from './h2-budget.js'
-import { toWebStream } from './node-body.js'
 
 export function serveNode(opts: ServeOptions): Promise<Listening> {
-  return listen({
-    address: opts.address,
-    port: opts.port,
-    ...(opts.tls && { tls: { SNICallback: sniCallback(opts.tls) } }),
-    handler: webBodies(opts.handler),
-    abortSignal: true,
-    ...(opts.closeTimeout !== undefined && { closeTimeout: opts.closeTimeout }),
-    ...(opts.onError && { onError: opts.onError }),
-    ...(opts.onConnect && { onConnect: opts.onConnect as NonNullable<ListenOptions['onConnect']> }),
-  })
+  return serveNodeCompat(opts, { wrap: budgeted })
 }
 
-function webBodies(handler: ServeHandler): ServeHandler {
-  return async (req: ProxyRequest, signal) => {
-    if (req.body instanceof Readable) req.body = toWebStream(req.body)
+/** The body is a Web stream by now (serveNodeCompat converted it). */
+function budgeted(handler: ServeHandler): ServeHandler {
+  return async (req, signal) => {
     const budget = h2Budget(req)
     if (budget === undefined) return handler(req, signal)
     // HTTP/2: bytes counted per session (h2-budget.ts: Deno crashes past ~32 MiB a session).
