@@ -6,9 +6,9 @@
  * as ReadableStreams, which Bun pulls with backpressure.
  *
  * `request.signal` is Bun's: it aborts when the client goes away, so the upstream
- * call (which gets it) is cancelled. Errors are answered as on Node: a WeftError with
- * its status, `x-weft-error: CODE` and its message; anything else 500 ERR_INTERNAL,
- * reported through `onError`.
+ * call (which gets it) is cancelled. Errors are answered as on Node
+ * (runtime/web/errors.ts): a WeftError with its status, `x-weft-error: CODE` and its
+ * message; anything else 500 ERR_INTERNAL, reported through `onError`.
  *
  * Bun's defaults changed for a proxy: `maxRequestBodySize` (128 MiB: Bun would answer
  * 413 itself) is lifted, since bodies are streamed, never held. Bun's `idleTimeout`
@@ -22,9 +22,8 @@
  * @example
  * const l = await serveHttp({ address: '127.0.0.1', port: 0, handler })
  */
-import { WeftError } from '../../core/errors.js'
-import { textResponse } from '../../core/http/view.js'
 import type { Listening, ServeOptions } from '../types.js'
+import { errorResponse, reporter } from '../web/errors.js'
 import { fromWebRequest } from '../web/inbound.js'
 import { toWebResponse } from '../web/outbound.js'
 import { bun, type BunServer } from './bun-types.js'
@@ -35,15 +34,8 @@ const IDLE_TIMEOUT_S = 10
 const RESPONSE_IDLE_TIMEOUT_S = 120
 
 export async function serveHttp(opts: ServeOptions): Promise<Listening> {
-  const onError = opts.onError ?? defaultOnError
   let port = opts.port
-  const report = (err: unknown) => {
-    try {
-      onError(err)
-    } catch {
-      // A failing error reporter must not take the listener down with it.
-    }
-  }
+  const report = reporter(opts.onError)
   const server: BunServer = bun().serve({
     hostname: opts.address,
     port: opts.port,
@@ -77,17 +69,6 @@ export async function serveHttp(opts: ServeOptions): Promise<Listening> {
   return { port, close: () => drain(server, closeTimeout) }
 }
 
-/** The last resort, as on Node: a typed error keeps its status and code, anything else is a 500 and reported. */
-export function errorResponse(err: unknown, report: (err: unknown) => void): Response {
-  const known = err instanceof WeftError
-  if (!known) report(err)
-  const status = known ? err.status : 500
-  const code = known ? err.code : 'ERR_INTERNAL'
-  // A WeftError's message is written for the client; anything else may hold internals.
-  const text = known ? err.message : 'internal error in the proxy'
-  return toWebResponse(textResponse(status, text + '\n', { 'x-weft-error': code }))
-}
-
 /**
  * Stop accepting; requests in flight finish (idle keep-alive connections are closed
  * by Bun); after `timeout` ms whatever is left is closed.
@@ -101,8 +82,4 @@ async function drain(server: BunServer, timeout: number): Promise<void> {
   const done = await Promise.race([graceful, late])
   clearTimeout(timer)
   if (!done) await server.stop(true)
-}
-
-function defaultOnError(err: unknown): void {
-  console.error('[weft] unexpected error in the data path:', err)
 }

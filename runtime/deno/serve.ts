@@ -7,10 +7,11 @@
  * ReadableStreams, which Deno pulls with backpressure.
  *
  * `request.signal` aborts when the client goes away before the response is done, so
- * the upstream fetch (which gets it) is cancelled. Errors are answered as on Node: a
- * WeftError with its status, `x-weft-error: CODE` and its message; anything else 500
- * ERR_INTERNAL, reported through `onError`. `automaticCompression` stays off and
- * `onListen` is silenced (Deno prints "Listening on ..." by default).
+ * the upstream fetch (which gets it) is cancelled. Errors are answered as on Node
+ * (runtime/web/errors.ts): a WeftError with its status, `x-weft-error: CODE` and its
+ * message; anything else 500 ERR_INTERNAL, reported through `onError`.
+ * `automaticCompression` stays off and `onListen` is silenced (Deno prints
+ * "Listening on ..." by default).
  *
  * close(): `shutdown()` (stop accepting, let requests in flight finish, close idle
  * connections). If that takes longer than `closeTimeout`, the upstream calls still in
@@ -23,22 +24,15 @@
  * @example
  * const l = await serveHttp({ address: '127.0.0.1', port: 0, handler })
  */
-import { WeftError } from '../../core/errors.js'
 import { textResponse } from '../../core/http/view.js'
 import type { Listening, ServeOptions } from '../types.js'
+import { errorResponse, reporter } from '../web/errors.js'
 import { fromWebRequest } from '../web/inbound.js'
 import { toWebResponse } from '../web/outbound.js'
 import { deno, type DenoHttpServer, type DenoNetAddr } from './deno-types.js'
 
 export async function serveHttp(opts: ServeOptions): Promise<Listening> {
-  const onError = opts.onError ?? defaultOnError
-  const report = (err: unknown) => {
-    try {
-      onError(err)
-    } catch {
-      // A failing error reporter must not take the listener down with it.
-    }
-  }
+  const report = reporter(opts.onError)
   const closing = new AbortController()
   let port = opts.port
   let listening!: (addr: DenoNetAddr) => void
@@ -72,17 +66,6 @@ export async function serveHttp(opts: ServeOptions): Promise<Listening> {
   return { port, close: () => drain(server, closing, closeTimeout) }
 }
 
-/** The last resort, as on Node: a typed error keeps its status and code, anything else is a 500 and reported. */
-export function errorResponse(err: unknown, report: (err: unknown) => void): Response {
-  const known = err instanceof WeftError
-  if (!known) report(err)
-  const status = known ? err.status : 500
-  const code = known ? err.code : 'ERR_INTERNAL'
-  // A WeftError's message is written for the client; anything else may hold internals.
-  const text = known ? err.message : 'internal error in the proxy'
-  return toWebResponse(textResponse(status, text + '\n', { 'x-weft-error': code }))
-}
-
 /** Graceful first; after `timeout` ms the upstream calls still in flight are aborted, then shutdown gets one more second. */
 async function drain(server: DenoHttpServer, closing: AbortController, timeout: number): Promise<void> {
   const graceful = server.shutdown().then(() => true)
@@ -108,8 +91,4 @@ function closedResponse(): Response {
 /** An IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d: report a.b.c.d, as Node's adapter does. */
 function clientAddress(a: string): string {
   return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a
-}
-
-function defaultOnError(err: unknown): void {
-  console.error('[weft] unexpected error in the data path:', err)
 }
