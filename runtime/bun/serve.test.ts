@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { connect } from 'node:net'
+import { get, raw } from '../../test/support/http1.js'
 import { startBun, type BunProcess } from './probes/bun-process.js'
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void
@@ -27,38 +27,6 @@ afterAll(async () => {
   origin?.closeAllConnections()
   await new Promise((ok) => origin?.close(ok))
 })
-
-function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingMessage['headers']; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (d: string) => (body += d))
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }))
-    })
-    req.on('error', reject)
-    req.end()
-  })
-}
-
-/** Send raw bytes, return what came back until the server closed or 2 s passed. */
-function raw(port: number, bytes: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = connect(port, '127.0.0.1', () => s.write(bytes))
-    let got = ''
-    s.setEncoding('utf8')
-    s.on('data', (d: string) => {
-      got += d
-      // One complete response is enough.
-      const end = got.indexOf('\r\n\r\n')
-      const len = /content-length: (\d+)/i.exec(got)
-      if (end >= 0 && len && got.length >= end + 4 + Number(len[1])) s.destroy()
-    })
-    s.on('close', () => resolve(got))
-    s.on('error', reject)
-    s.setTimeout(2_000, () => s.destroy())
-  })
-}
 
 describe('Bun.serve listener', () => {
   it('[cap bun serve] the handler sees the request view: scheme, authority, port, peer address, version, a signal', async () => {
