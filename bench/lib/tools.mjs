@@ -83,7 +83,8 @@ function version(cmd, argv, re = /.*/) {
 export function machine() {
   const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8')
   return {
-    nproc: Number(spawnSync('nproc', { encoding: 'utf8' }).stdout?.trim()) || os.availableParallelism(),
+    // Not `nproc`: the benchmark runs pinned to one core, and nproc counts only the cores it may use.
+    nproc: os.cpus().length,
     cpu: /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1]?.trim() ?? 'unknown',
     memGb: +(os.totalmem() / 2 ** 30).toFixed(1),
     kernel: `${os.type()} ${os.release()}`,
