@@ -24,14 +24,22 @@
  * @example
  * const l = await serveHttp({ address: '127.0.0.1', port: 0, handler })
  */
+import { BadRequest } from '../../core/errors.js'
 import { textResponse } from '../../core/http/view.js'
 import type { Listening, ServeOptions } from '../types.js'
 import { errorResponse, reporter } from '../web/errors.js'
-import { fromWebRequest } from '../web/inbound.js'
+import { fromWebRequest, type InboundInfo } from '../web/inbound.js'
 import { toWebResponse } from '../web/outbound.js'
 import { deno, type DenoHttpServer, type DenoNetAddr } from './deno-types.js'
 
-export async function serveHttp(opts: ServeOptions): Promise<Listening> {
+/**
+ * What a request's connection was, when Deno.serve is not the one facing the client
+ * (tls-front.ts: a TLS terminator in front of it on loopback): from the address of the
+ * connection Deno.serve sees. Undefined when that connection is not known (any more).
+ */
+export type ConnectionInfo = (remote: DenoNetAddr) => InboundInfo | undefined
+
+export async function serveHttp(opts: ServeOptions, connection?: ConnectionInfo): Promise<Listening> {
   const report = reporter(opts.onError)
   const closing = new AbortController()
   let port = opts.port
@@ -48,12 +56,15 @@ export async function serveHttp(opts: ServeOptions): Promise<Listening> {
     },
     async (request, info) => {
       try {
-        const pr = fromWebRequest(request, {
-          scheme: 'http',
-          port,
-          remoteAddress: clientAddress(info.remoteAddr.hostname),
-          // No httpVersion: Deno.serve does not say (it takes HTTP/1.1 and h2c prior knowledge alike).
-        })
+        const inbound = connection
+          ? connection(info.remoteAddr) ?? gone()
+          : {
+              scheme: 'http' as const,
+              port,
+              remoteAddress: clientAddress(info.remoteAddr.hostname),
+              // No httpVersion: Deno.serve does not say (it takes HTTP/1.1 and h2c prior knowledge alike).
+            }
+        const pr = fromWebRequest(request, inbound)
         return toWebResponse(await opts.handler(pr, AbortSignal.any([request.signal, closing.signal])))
       } catch (err) {
         if (closing.signal.aborted && err === closing.signal.reason) return closedResponse()
@@ -64,6 +75,11 @@ export async function serveHttp(opts: ServeOptions): Promise<Listening> {
   port = (await bound).port
   const closeTimeout = opts.closeTimeout ?? 10_000
   return { port, close: () => drain(server, closing, closeTimeout) }
+}
+
+/** A request from a front connection already closed: nobody is left to answer. */
+function gone(): never {
+  throw new BadRequest('the client connection closed before its request was read')
 }
 
 /** Graceful first; after `timeout` ms the upstream calls still in flight are aborted, then shutdown gets one more second. */
@@ -89,6 +105,6 @@ function closedResponse(): Response {
 }
 
 /** An IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d: report a.b.c.d, as Node's adapter does. */
-function clientAddress(a: string): string {
+export function clientAddress(a: string): string {
   return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a
 }

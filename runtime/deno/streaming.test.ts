@@ -126,7 +126,7 @@ describe('Deno adapter streaming', () => {
     expect(sentWhilePaused).toBeLessThan(5 * MiB + SLACK)
   }, 60_000)
 
-  describe('over TLS (the node:http2 listener under Deno)', () => {
+  describe('over TLS (node:tls in front of Deno.serve, tls-front.ts)', () => {
     const fixture = (name: string) => readFileSync(new URL(`../../test/fixtures/tls/${name}`, import.meta.url), 'utf8')
     let tlsProbe: DenoProcess
     beforeAll(async () => {
@@ -166,7 +166,7 @@ describe('Deno adapter streaming', () => {
       return sentWhilePaused
     }
 
-    // 20 MiB: an HTTP/2 session carries at most 28 MiB on Deno (h2-budget.ts, h2.test.ts).
+    // 20 MiB: enough to show the hold-back (h2.test.ts carries 40 MiB bodies).
     it('[cap deno streaming] HTTP/2: a paused origin holds a 20 MiB upload back (h2 flow control)', async () => {
       const sent = await pausedUpload(
         (progress) =>

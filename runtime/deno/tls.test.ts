@@ -120,7 +120,7 @@ function h2(port: number, servername: string, path: string, opts: { method?: str
   })
 }
 
-describe('Deno adapter HTTPS listeners (node:http2 under Deno)', () => {
+describe('Deno adapter HTTPS listeners (node:tls in front of Deno.serve)', () => {
   it('[cap deno tls] presents the certificate the SNI selects, per handshake, verified against its CA', async () => {
     const a = await handshake(probe.port, 'a.test', ['http/1.1'])
     const b = await handshake(probe.port, 'b.test', ['http/1.1'])

@@ -29,17 +29,14 @@ export interface NodeCompatOptions {
    * (HTTPS over HTTP/1.1) ignores pause().
    */
   pauseSocket?: boolean
-  /** Wraps the handler after the body was made a Web stream (Deno: the HTTP/2 byte budget). */
-  wrap?: (handler: ServeHandler) => ServeHandler
 }
 
 export function serveNodeCompat(opts: ServeOptions, compat: NodeCompatOptions = {}): Promise<Listening> {
-  const handler = compat.wrap ? compat.wrap(opts.handler) : opts.handler
   return listen({
     address: opts.address,
     port: opts.port,
     ...(opts.tls && { tls: { SNICallback: sniCallback(opts.tls) } }),
-    handler: webBodies(handler, compat.pauseSocket ?? false),
+    handler: webBodies(opts.handler, compat.pauseSocket ?? false),
     abortSignal: true,
     ...(opts.closeTimeout !== undefined && { closeTimeout: opts.closeTimeout }),
     ...(opts.onError && { onError: opts.onError }),

@@ -1,8 +1,9 @@
 /**
  * @module
- * A Deno process for h2.test.ts: a bare node:http2 secure server under Deno (no Weft
- * code) that reads each request body and answers with its length, to show the Deno
- * 2.9 crash h2-budget.ts keeps out of reach. Configured by WEFT_PROBE (JSON:
+ * A bare node:http2 secure server under Deno (no Weft code) that reads each request
+ * body and answers with its length, to reproduce by hand the Deno 2.9 crash that made
+ * the adapter put node:tls in front of Deno.serve instead (tls-front.ts,
+ * docs/runtimes/deno.md). Configured by WEFT_PROBE (JSON:
  * { cert, key }); prints `{"port":N}`.
  */
 import { createSecureServer } from 'node:http2'
