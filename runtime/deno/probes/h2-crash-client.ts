@@ -1,6 +1,6 @@
 /**
  * @module
- * The client side of the h2.test.ts reproduction, run under Deno too (a Deno client
+ * The client side of the node:http2 crash reproduction (docs/runtimes/deno.md), run under Deno too (a Deno client
  * made the crash come at the first session in every run; a Node client in most):
  * `sessions` HTTP/2 sessions to 127.0.0.1:port, each uploading `mb` MiB in one
  * stream, closed when answered. Configured by WEFT_PROBE (JSON: { port, mb, sessions });
