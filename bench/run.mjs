@@ -20,9 +20,9 @@ import { parseArgs } from 'node:util'
 import { CANDIDATES, meshResources } from './lib/candidates.mjs'
 import { LOAD_CORE, openloop, wrk } from './lib/load.mjs'
 import { startControl } from './lib/mesh.mjs'
-import { BENCH, alive, coreMicros, cpuMicros, installExitHandlers, killAllSync, log, rssMb, setNiceness, start, stop, tmpDir } from './lib/procs.mjs'
-import { BODY, freePort, probe } from './lib/net.mjs'
+import { BENCH, alive, coreMicros, cpuMicros, installExitHandlers, killAllSync, log, rssMb, setNiceness, stop } from './lib/procs.mjs'
 import { resultsMd } from './lib/report.mjs'
+import { startUpstream } from './lib/upstream.mjs'
 import { bundleSwaps, controlPlane, routeTables } from './lib/scenarios.mjs'
 import { summarize } from './lib/stats.mjs'
 import { resultsSvg } from './lib/svg.mjs'
@@ -106,37 +106,6 @@ function expand(list) {
 const chosen = args.only ? expand(args.only) : new Set([...GROUPS['pass-through'], ...GROUPS['two-hop'], ...SCENARIOS])
 if (args.skip) for (const n of expand(args.skip)) chosen.delete(n)
 const runtimesArg = (k) => args[k].split(',').map((s) => s.trim()).filter((s) => ['node', 'bun', 'deno'].includes(s))
-
-// ---------------------------------------------------------------- upstream
-
-async function startUpstream() {
-  const port = await freePort()
-  const dir = tmpDir('weft-bench-upstream-')
-  mkdirSync(join(dir, 'logs'))
-  const conf = join(dir, 'nginx.conf')
-  writeFileSync(conf, `# written by bench/run.mjs: the upstream, one nginx process (no master), return 200.
-daemon off;
-master_process off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  default_type text/plain;
-  keepalive_requests 10000000;
-  keepalive_timeout 65s;
-  ${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `${t}_temp_path ${dir}/${t};`).join('\n  ')}
-  server {
-    listen 127.0.0.1:${port};
-    location / { return 200 "${BODY.replace('\n', '\\n')}"; }
-  }
-}
-`)
-  const proc = start('nginx upstream', 'taskset', ['-c', LOAD_CORE, 'nginx', '-p', dir, '-e', `${dir}/logs/error.log`, '-c', conf])
-  await probe('nginx upstream', proc, port)
-  return { proc, port }
-}
 
 // ---------------------------------------------------------------- one measurement
 
