@@ -35,13 +35,13 @@ type Linked = { [kRes]: NodeResponse; [kBody]: Readable }
 export function writeResponse(res: NodeResponse, r: ProxyResponse): void {
   const headers = r.headers
   let body = r.body
-  if (body !== null && body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) {
+  if (body !== null && body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array) && !isWebStream(body)) {
     body = toReadable(body)
   }
   if (isClosed(res)) {
     // The client is gone (its 'close' has fired and will not fire again): nothing to
     // send, but the upstream body must still be released.
-    if (body instanceof Readable) body.destroy()
+    release(body)
     return
   }
   try {
@@ -54,13 +54,61 @@ export function writeResponse(res: NodeResponse, r: ProxyResponse): void {
     }
     ;(res as ServerResponse).writeHead(r.status, fieldList(headers))
   } catch (err) {
-    if (body instanceof Readable) body.destroy()
+    release(body)
     throw err
   }
   if (body === null || body === undefined) res.end()
   else if (typeof body === 'string' || body instanceof Uint8Array) (res as ServerResponse).end(body)
-  else pipeBody(body as Readable, res)
+  else if (body instanceof Readable) pipeBody(body, res)
+  else pumpWeb(body as ReadableStream<Uint8Array>, res)
 }
+
+/** Let go of a body that will not be sent (its upstream connection is freed). */
+function release(body: unknown): void {
+  if (body instanceof Readable) body.destroy()
+  else if (isWebStream(body)) body.cancel().catch(noop)
+}
+
+function noop(): void {}
+
+function isWebStream(b: unknown): b is ReadableStream<Uint8Array> {
+  return typeof (b as { getReader?: unknown } | null)?.getReader === 'function'
+}
+
+/**
+ * A Web ReadableStream body (a Bun or Deno fetch upstream under their node:http
+ * compatibility: a sidecar's outbound, Bun's HTTPS listeners) read with its own reader
+ * and written chunk by chunk, waiting for 'drain' when the client is slow. Not
+ * `Readable.fromWeb`: under Bun that allocates a large buffer per body (bench/PROFILE.md,
+ * the Bun sidecar: `alloc` in native-readable took 15 µs of a request's 77).
+ */
+function pumpWeb(body: ReadableStream<Uint8Array>, res: NodeResponse): void {
+  const reader = body.getReader()
+  let finished = false
+  res.once('close', () => {
+    if (!finished) reader.cancel().catch(noop)
+  })
+  const step = (): void => {
+    reader.read().then(
+      ({ done, value }) => {
+        if (done) {
+          finished = true
+          res.end()
+        } else if (!isClosed(res)) {
+          if ((res as ServerResponse).write(value)) step()
+          else res.once('drain', step)
+        }
+      },
+      (err: unknown) => {
+        finished = true
+        // Abort, never end: ending would turn a truncated body into a valid-looking one.
+        res.destroy(err instanceof Error ? err : new Error(String(err)))
+      },
+    )
+  }
+  step()
+}
+
 
 /**
  * The map as node's flat `[name, value, ...]` list, leaving out absent (undefined)
@@ -126,11 +174,8 @@ function mayHaveBody(status: number): boolean {
   return status >= 200 && status !== 204 && status !== 304
 }
 
-/** A Web ReadableStream (a stage may build one) becomes a node stream; node Readables pass through. */
+/** Node Readables pass through; anything else (but a Web stream, handled apart) is not a body. */
 function toReadable(body: unknown): Readable {
   if (body instanceof Readable) return body
-  if (typeof (body as { getReader?: unknown }).getReader === 'function') {
-    return Readable.fromWeb(body as Parameters<typeof Readable.fromWeb>[0])
-  }
   throw new TypeError('response body must be null, a string, a Uint8Array, a node Readable or a ReadableStream')
 }
