@@ -14,7 +14,7 @@
 // bench/results.json, bench/results.svg and bench/RESULTS.md. Every process it starts is
 // tracked by PID and stopped at the end, on error and on SIGINT; temp dirs are removed.
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { CANDIDATES, meshResources } from './lib/candidates.mjs'
@@ -159,7 +159,8 @@ function writeOutputs(report) {
   mkdirSync(dir, { recursive: true })
   writeFileSync(join(dir, 'results.json'), JSON.stringify(report, null, 2) + '\n')
   writeFileSync(join(dir, 'results.svg'), resultsSvg(report))
-  writeFileSync(join(dir, 'RESULTS.md'), resultsMd(report))
+  const analysisFile = join(BENCH, 'ANALYSIS.md')
+  writeFileSync(join(dir, 'RESULTS.md'), resultsMd(report, existsSync(analysisFile) ? readFileSync(analysisFile, 'utf8') : ''))
   log(`wrote ${dir === BENCH ? 'bench' : 'bench/out'}/results.json, results.svg, RESULTS.md`)
 }
 

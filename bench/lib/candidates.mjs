@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PROXY_CORE } from './load.mjs'
-import { BENCH, ROOT, descendants, readComm, start, tmpDir } from './procs.mjs'
+import { BENCH, ROOT, descendants, profileFlags, readComm, start, tmpDir } from './procs.mjs'
 import { freePort, probe, waitFor } from './net.mjs'
 import { service, startSidecar, startWeft } from './mesh.mjs'
 
@@ -44,13 +44,13 @@ spec:
 }
 
 /** `weft gateway --config` under `runtime`; `routes` > 1 for the route-table scenario (requests go to the last route). */
-export async function startGateway(ctx, runtime, routes = 1) {
+export async function startGateway(ctx, runtime, routes = 1, env = {}) {
   const port = await freePort()
   const dir = tmpDir('weft-bench-gw-')
   const file = join(dir, 'bench.yaml')
   writeFileSync(file, gatewayConfig(port, ctx.upstream.port, routes))
   const admin = await freePort()
-  const proc = await startWeft(`weft gateway (${runtime})`, runtime, ['gateway', '--config', file, '--gateway', 'default/bench', '--address', '127.0.0.1', '--admin', `127.0.0.1:${admin}`])
+  const proc = await startWeft(`weft gateway (${runtime})`, runtime, ['gateway', '--config', file, '--gateway', 'default/bench', '--address', '127.0.0.1', '--admin', `127.0.0.1:${admin}`], undefined, env)
   const path = routes === 1 ? '/' : `/r${routes - 1}/item`
   await probe(`weft gateway (${runtime})`, proc, port, {}, path)
   return { procs: [proc], port, path }
@@ -82,7 +82,7 @@ async function startScript(name, cmd, argv, ctx) {
   return { procs: [proc], port }
 }
 
-const nodeScript = (file) => (ctx, c) => startScript(c.name, process.execPath, [join(BENCH, 'proxies', file)], ctx)
+const nodeScript = (file) => (ctx, c) => startScript(c.name, process.execPath, [...profileFlags(), join(BENCH, 'proxies', file)], ctx)
 
 async function startNginx(ctx) {
   const port = await freePort()
@@ -178,7 +178,7 @@ export const CANDIDATES = [
   { name: 'haproxy', label: 'HAProxy (1 thread)', start: startHaproxy, needs: 'haproxy' },
   { name: 'http-proxy', label: 'node http-proxy', start: nodeScript('http-proxy.mjs') },
   { name: 'undici-stream', label: 'node:http + undici `Pool.stream`', start: nodeScript('undici-stream.mjs') },
-  { name: 'bun-fetch', label: '`Bun.serve` + fetch', start: (ctx, c) => startScript(c.name, BIN('bun'), ['run', join(BENCH, 'proxies', 'fetch-proxy.mjs')], ctx) },
+  { name: 'bun-fetch', label: '`Bun.serve` + fetch', start: (ctx, c) => startScript(c.name, BIN('bun'), [...profileFlags(), 'run', join(BENCH, 'proxies', 'fetch-proxy.mjs')], ctx) },
   { name: 'deno-fetch', label: '`Deno.serve` + fetch', start: (ctx, c) => startScript(c.name, BIN('deno'), ['run', '--allow-net', join(BENCH, 'proxies', 'fetch-proxy.mjs')], ctx) },
   ...['node', 'bun', 'deno'].map((rt) => ({ name: `gateway-${rt}`, label: `Weft gateway on ${rt}`, weft: rt, start: (ctx) => startGateway(ctx, rt) })),
   { name: 'gateway-workerd', label: 'Weft gateway Worker on workerd', weft: 'workerd', start: startWorkerdGateway },
@@ -188,4 +188,7 @@ export const CANDIDATES = [
   { name: 'undici-request', label: 'node:http + undici `Pool.request`', extra: true, start: nodeScript('undici-request.mjs') },
   { name: 'node-http', label: 'node:http + `http.request` keep-alive Agent', extra: true, start: nodeScript('node-http.mjs') },
   { name: 'hono-fetch', label: 'hono on `@hono/node-server` + fetch', extra: true, start: nodeScript('hono-fetch.mjs') },
+  // Memory for CPU: V8's young generation capped at 2 MB semi-spaces (default 16 MB on 64-bit), set
+  // the way a user would (NODE_OPTIONS); the RSS target's trade-off, measured.
+  { name: 'gateway-node-semi2', label: 'Weft gateway on node, `--max-semi-space-size=2`', weft: 'node', extra: true, start: (ctx) => startGateway(ctx, 'node', 1, { NODE_OPTIONS: '--max-semi-space-size=2' }) },
 ]

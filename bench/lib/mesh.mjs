@@ -3,7 +3,7 @@
 // Services applied to it, and `weft proxy` processes under a given runtime.
 import { join } from 'node:path'
 import { LOAD_CORE, PROXY_CORE } from './load.mjs'
-import { ROOT, start, tmpDir } from './procs.mjs'
+import { ROOT, profileFlags, start, tmpDir } from './procs.mjs'
 import { freePort, get, waitFor } from './net.mjs'
 
 const TOKEN = 'weft-bench-admin-token'
@@ -15,9 +15,10 @@ const WEFT = join(ROOT, 'bin', 'weft.js')
  * The runtime's arguments come from the CLI's own table (dist/cli/runtime-exec.js).
  */
 export async function weftCommand(runtime, args) {
-  if (runtime === 'node') return { file: process.execPath, args: [WEFT, ...args] }
+  if (runtime === 'node') return { file: process.execPath, args: [...profileFlags(), WEFT, ...args] }
   const { runtimeCommand } = await import(join(ROOT, 'dist', 'cli', 'runtime-exec.js'))
-  return runtimeCommand(runtime, [...args, '--runtime', runtime])
+  const cmd = runtimeCommand(runtime, [...args, '--runtime', runtime])
+  return runtime === 'bun' ? { ...cmd, args: [...profileFlags(), ...cmd.args] } : cmd
 }
 
 /** Start `weft ...` pinned to `core` under `runtime`. */

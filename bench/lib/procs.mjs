@@ -14,6 +14,17 @@ const children = new Map()
 const tmpDirs = []
 
 const T0 = Date.now()
+/**
+ * Flags for the Node and Bun candidates' runtime, before the script: `--cpu-prof` into
+ * WEFT_BENCH_PROFILE_DIR when bench/profile.mjs sets it (node refuses --cpu-prof in
+ * NODE_OPTIONS; both runtimes take the same two flags). Read when a candidate starts.
+ */
+export const profileFlags = () => [
+  ...(process.env.WEFT_BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.WEFT_BENCH_PROFILE_DIR}`] : []),
+  // Node only: one line per garbage collection on stdout (bench/profile.mjs, GC pauses).
+  ...(process.env.WEFT_BENCH_TRACE_GC ? ['--trace-gc'] : []),
+]
+
 export function log(msg) {
   process.stderr.write(`[bench +${Math.round((Date.now() - T0) / 1000)}s] ${msg}\n`)
 }

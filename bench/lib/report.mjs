@@ -15,7 +15,7 @@ const mb = (x) => (x == null ? '—' : `${f0(x)} MB`)
 export function targets(report) {
   const by = Object.fromEntries(report.summary.map((s) => [s.candidate, s]))
   const rows = []
-  const add = (what, value, limit, fmt = ratio) => rows.push({ what, measured: value == null ? '—' : fmt(value), target: `≤ ${fmt(limit)}`, ok: value == null ? null : value <= limit })
+  const add = (what, value, limit, fmt = ratio) => rows.push({ what, measured: value == null ? '—' : fmt(value), target: `≤ ${fmt(limit)}`, ok: value == null ? null : value <= limit, over: value == null ? null : value / limit })
   const undici = by['undici-stream']
   const nginx = by.nginx
   for (const k of ['gateway-node', 'sidecar-node']) {
@@ -45,7 +45,14 @@ export function targets(report) {
   return rows
 }
 
-export function resultsMd(report) {
+/** How far over its target a missed target is: "+12 %", "×8.4". */
+const overBy = (r) => (r.ok !== false ? '' : r.over < 2 ? `+${Math.round((r.over - 1) * 100)} %` : `×${r.over.toFixed(1)}`)
+
+/**
+ * `analysis`: the text of bench/ANALYSIS.md (what the profiles show is in the way of
+ * each missed target), included after the targets table.
+ */
+export function resultsMd(report, analysis = '') {
   const { machine: m, summary: sum, config: c } = report
   const L = []
   L.push('# Weft benchmark', '')
@@ -99,9 +106,10 @@ export function resultsMd(report) {
   const t = targets(report)
   if (t.length) {
     L.push('## Issue 6 targets', '')
-    L.push('| what | measured | target | |', '| --- | ---: | ---: | --- |')
-    for (const r of t) L.push(`| ${r.what} | ${r.measured} | ${r.target} | ${c.quick ? 'smoke run' : report.busyCore ? 'busy machine: not a result' : r.ok == null ? '—' : r.ok ? 'met' : '**not met**'} |`)
+    L.push('| what | measured | target | | over by |', '| --- | ---: | ---: | --- | ---: |')
+    for (const r of t) L.push(`| ${r.what} | ${r.measured} | ${r.target} | ${c.quick ? 'smoke run' : report.busyCore ? 'busy machine: not a result' : r.ok == null ? '—' : r.ok ? 'met' : '**not met**'} | ${overBy(r)} |`)
     L.push('')
+    if (analysis.trim()) L.push(analysis.trim().replace(/^# .*\n+/, ''), '')
   }
   if (report.routes) {
     const rows = summarizeRoutes(report.routes.samples)

@@ -103,10 +103,15 @@ export async function controlPlane(o) {
   // Both cores (the data path is stopped by then): run.mjs itself is pinned to the load core.
   const r = await run('control.mjs', 'taskset', ['-c', '0,1', process.execPath, join(BENCH, 'control.mjs'), '--applies', String(o.applies), '--proxies', String(o.proxies), '--services', String(o.services)])
   if (r.code !== 0) throw new Error(`bench/control.mjs exited with ${r.code}:\n${r.out.slice(-1500)}`)
-  const conv = /convergence: .*?p50 ([\d.]+) ms, p99 ([\d.]+) ms, max ([\d.]+) ms/.exec(r.out)
-  const scale = /apply of (\d+) resources ([\d.]+) s; compile \+ sign (\d+) bundles .*?, (\d+) MB in all\) ([\d.]+) s; control peak RSS (\d+) MB/.exec(r.out)
+  return { ...o, ...parseControl(r.out) }
+}
+
+/** The figures in bench/control.mjs's output (a line that does not parse is null: the targets table then lacks it). */
+export function parseControl(out) {
+  const conv = /convergence: .*?p50 ([\d.]+) ms, p99 ([\d.]+) ms, max ([\d.]+) ms/.exec(out)
+  const scale = /apply of (\d+) resources ([\d.]+) s; compile \+ sign (\d+) bundles .*?, (\d+) MB in all[^)]*\) ([\d.]+) s; control peak RSS (\d+) MB/.exec(out)
   return {
-    ...o, output: r.out.trim(),
+    output: out.trim(),
     convergence: conv ? { p50: Number(conv[1]), p99: Number(conv[2]), max: Number(conv[3]) } : null,
     scale: scale ? { resources: Number(scale[1]), applyS: Number(scale[2]), bundles: Number(scale[3]), mb: Number(scale[4]), signS: Number(scale[5]), peakRssMb: Number(scale[6]) } : null,
   }

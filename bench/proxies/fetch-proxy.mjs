@@ -43,3 +43,7 @@ if (globalThis.Bun) {
 } else {
   Deno.serve({ port, hostname: '127.0.0.1', onListen: () => console.log(`ready ${port}`) }, handler)
 }
+
+// Exit (not die) on SIGTERM/SIGINT, so a runtime started with --cpu-prof writes its profile (bench/profile.mjs).
+if (globalThis.Bun) for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => process.exit(0))
+else for (const sig of ['SIGTERM', 'SIGINT']) Deno.addSignalListener(sig, () => Deno.exit(0))
