@@ -19,7 +19,7 @@ const TOTAL = 50 * MiB
  * measured. A proxy that buffered the body would let all 50 MiB through.
  */
 const SLACK = 32 * MiB
-const H2_TOTAL = 20 * MiB
+const H2_TOTAL = 100 * MiB
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void
 let route: Handler = (_req, res) => res.end()
@@ -166,8 +166,7 @@ describe('Deno adapter streaming', () => {
       return sentWhilePaused
     }
 
-    // 20 MiB: enough to show the hold-back (h2.test.ts carries 40 MiB bodies).
-    it('[cap deno streaming] HTTP/2: a paused origin holds a 20 MiB upload back (h2 flow control)', async () => {
+    it('[cap deno streaming] HTTP/2: a paused origin holds a 100 MiB upload back (h2 flow control)', async () => {
       const sent = await pausedUpload(
         (progress) =>
           new Promise<string>((resolve, reject) => {
@@ -186,8 +185,11 @@ describe('Deno adapter streaming', () => {
         H2_TOTAL,
         2 * MiB,
       )
-      // Paused at 2 MiB: the stream and connection windows plus socket buffers, far from the 20 MiB sent.
-      expect(sent).toBeLessThan(8 * MiB)
+      // Paused at 2 MiB: the HTTP/2 windows plus the socket buffers of the client, the TLS
+      // front and Deno.serve: 4-8 MiB on a quiet machine, 10-32 MiB with the CPU contended
+      // (Deno's node:tls ignores pause(), so the front holds back only through the h2
+      // windows). A proxy that does not hold back would take all 100 MiB.
+      expect(sent).toBeLessThan(50 * MiB)
     }, 60_000)
 
     it('HTTPS/1.1: a request body is read ahead without backpressure (Deno 2.9 node:tls ignores pause), but arrives whole', async () => {

@@ -61,7 +61,8 @@ async function fetchAsSent(url: string, init: RequestInit): Promise<Response> {
   const res = await fetch(url, init)
   const coding = res.headers.get('content-encoding')
   if (coding === null || !DECODED.has(coding.trim().toLowerCase())) return res
-  if ((init.headers as Headers).get('accept-encoding')?.trim().toLowerCase() === 'identity') return res
+  // Rare path (a compressed response): the init's headers are a record or pairs (web/outbound.ts headersInit).
+  if (new Headers(init.headers).get('accept-encoding')?.trim().toLowerCase() === 'identity') return res
   const headers = new Headers(res.headers)
   headers.delete('content-encoding')
   headers.delete('content-length')

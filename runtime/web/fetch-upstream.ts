@@ -18,7 +18,10 @@ import type { ProxyRequest, ProxyResponse } from '../../core/http/view.js'
 import type { Endpoint } from '../../core/upstream/upstream.js'
 import type { ProxyUpstream } from '../types.js'
 import { webHeaders } from './inbound.js'
-import { toWebHeaders } from './outbound.js'
+import { headersInit } from './outbound.js'
+
+/** Request fields the runtime's fetch sets itself from the body it is given. */
+const FRAMING: ReadonlySet<string> = new Set(['content-length', 'transfer-encoding', 'expect'])
 
 export interface FetchUpstreamOptions {
   fetch: (input: string, init: RequestInit) => Promise<Response>
@@ -45,17 +48,17 @@ export function createFetchUpstream(opts: FetchUpstreamOptions): ProxyUpstream &
   let closed = false
 
   const initFor = (req: ProxyRequest, body: unknown, signal: AbortSignal | undefined): RequestInit => {
-    const headers = toWebHeaders(req.headers)
-    // The runtime's fetch frames the body itself.
-    headers.delete('content-length')
-    headers.delete('transfer-encoding')
-    headers.delete('expect')
+    // The runtime's fetch frames the body itself (a known length is kept, below).
+    const headers = headersInit(req.headers, FRAMING)
     const init: RequestInit & { duplex?: 'half' } = { ...base, method: req.method, headers }
     if (body !== null && body !== undefined) {
       init.body = body as BodyInit
       if (typeof (body as ReadableStream).getReader === 'function') init.duplex = 'half'
       const len = req.headers['content-length']
-      if (typeof len === 'string') headers.set('content-length', len)
+      if (typeof len === 'string') {
+        if (Array.isArray(headers)) headers.push(['content-length', len])
+        else headers['content-length'] = len
+      }
     }
     if (signal) init.signal = signal
     return init
