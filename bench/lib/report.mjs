@@ -109,7 +109,8 @@ export function resultsMd(report, analysis = '') {
     L.push('| what | measured | target | | over by |', '| --- | ---: | ---: | --- | ---: |')
     for (const r of t) L.push(`| ${r.what} | ${r.measured} | ${r.target} | ${c.quick ? 'smoke run' : report.busyCore ? 'busy machine: not a result' : r.ok == null ? '—' : r.ok ? 'met' : '**not met**'} | ${overBy(r)} |`)
     L.push('')
-    if (analysis.trim()) L.push(analysis.trim().replace(/^# .*\n+/, ''), '')
+    // bench/ANALYSIS.md, its headings one level down (its title becomes a section here).
+    if (analysis.trim()) L.push(analysis.trim().replace(/^(#+) /gm, '#$1 '), '')
   }
   if (report.routes) {
     const rows = summarizeRoutes(report.routes.samples)
