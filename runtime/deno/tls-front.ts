@@ -35,18 +35,26 @@ import { sniCallback } from '../node/sni.js'
 import type { Listening, ServeOptions, ServeTls } from '../types.js'
 import { clientAddress, serveHttp } from './serve.js'
 
+/** How long a client that closed its sending side is kept for its answers. */
+const HALF_CLOSED_GRACE_MS = 30_000
+
 export async function serveTlsFront(opts: ServeOptions & { tls: ServeTls }): Promise<Listening> {
   /** The TLS connection behind each loopback connection, by the loopback connection's local port. */
   const fronted = new Map<number, InboundInfo>()
   const open = new Set<Socket>()
   let port = opts.port
   const inner = await serveHttp({ ...opts, address: '127.0.0.1', port: 0, tls: undefined }, (remote) => fronted.get(remote.port))
-  const server = createServer({ SNICallback: sniCallback(opts.tls), ALPNProtocols: ['h2', 'http/1.1'] }, (client: TLSSocket) => {
+  // A client that sends its request and then shuts its side down (FIN) must still get
+  // the answer, but Deno.serve (hyper) drops a connection whose read side ends. So the
+  // client's end is not passed on: its socket stays half-open, the inner connection
+  // answers and closes (or idles), and the pair is torn down when the inner side ends,
+  // HALF_CLOSED_GRACE_MS after the client's end at the latest, or when either fails.
+  const server = createServer({ SNICallback: sniCallback(opts.tls), ALPNProtocols: ['h2', 'http/1.1'], allowHalfOpen: true }, (client: TLSSocket) => {
     open.add(client)
     // No Nagle on either side: small frames (HTTP/2 WINDOW_UPDATEs, a response head)
     // would otherwise wait for the peer's delayed ACK, ~40 ms each (a 40 MiB h2 download took 17 s).
     client.setNoDelay(true)
-    const back = connect({ port: inner.port, host: '127.0.0.1', noDelay: true })
+    const back = connect({ port: inner.port, host: '127.0.0.1', noDelay: true, allowHalfOpen: true })
     let localPort: number | undefined
     const done = () => {
       open.delete(client)
@@ -63,9 +71,10 @@ export async function serveTlsFront(opts: ServeOptions & { tls: ServeTls }): Pro
         sni: client.servername || '',
         httpVersion: client.alpnProtocol === 'h2' ? '2.0' : '1.1',
       })
-      client.pipe(back)
+      client.pipe(back, { end: false })
       back.pipe(client)
     })
+    client.once('end', () => setTimeout(done, HALF_CLOSED_GRACE_MS).unref())
     client.on('error', done).on('close', done)
     back.on('error', done).on('close', done)
   })

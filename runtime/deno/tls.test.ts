@@ -148,6 +148,24 @@ describe('Deno adapter HTTPS listeners (node:tls in front of Deno.serve)', () =>
   })
 })
 
+describe('Deno adapter HTTPS listeners: connection handling of the TLS front', () => {
+  it('a client that shuts its side down after the request (FIN) still gets the answer', async () => {
+    // Deno.serve (hyper) drops a connection whose read side ends; the front keeps the
+    // client half-open instead of passing its end on (tls-front.ts).
+    const got = await new Promise<string>((resolve, reject) => {
+      const s = tlsConnect({ host: '127.0.0.1', port: probe.port, servername: 'a.test', ca: ca.cert }, () => {
+        s.end('GET /half HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n')
+      })
+      let b = ''
+      s.setEncoding('utf8').on('data', (d: string) => (b += d))
+      s.on('close', () => resolve(b))
+      s.on('error', reject)
+    })
+    expect(got).toMatch(/^HTTP\/1\.1 200 /)
+    expect(got).toContain('"url":"/half"')
+  })
+})
+
 describe("Deno.serve's own TLS (why the adapter does not use it for HTTPS ports)", () => {
   it('presents its one certificate whatever the SNI, and tells the handler no SNI (h2 it does negotiate)', async () => {
     const p = await startDeno('deno-serve-tls-probe.ts', certs.a)
