@@ -3,12 +3,13 @@
 // { procs, port, headers }: the processes whose CPU and RSS are the candidate's, the port
 // to load and the headers every request carries (a sidecar needs the destination in Host).
 // A candidate that cannot start throws; run.mjs reports it and goes on.
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PROXY_CORE } from './load.mjs'
 import { BENCH, ROOT, descendants, profileFlags, readComm, start, tmpDir } from './procs.mjs'
 import { freePort, probe, waitFor } from './net.mjs'
 import { service, startSidecar, startWeft } from './mesh.mjs'
+import { startNginx } from './upstream.mjs'
 
 const BIN = (name) => join(ROOT, 'node_modules', '.bin', name)
 
@@ -84,24 +85,12 @@ async function startScript(name, cmd, argv, ctx) {
 
 const nodeScript = (file) => (ctx, c) => startScript(c.name, process.execPath, [...profileFlags(), join(BENCH, 'proxies', file)], ctx)
 
-async function startNginx(ctx) {
-  const port = await freePort()
-  const dir = tmpDir('weft-bench-nginx-proxy-')
-  mkdirSync(join(dir, 'logs'))
-  const conf = join(dir, 'nginx.conf')
-  writeFileSync(conf, `# written by bench/run.mjs: nginx as a reverse proxy, one process, upstream keep-alive
-daemon off;
-master_process off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 10000000;
-  keepalive_timeout 65s;
-  ${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `${t}_temp_path ${dir}/${t};`).join('\n  ')}
-  upstream up { server 127.0.0.1:${ctx.upstream.port}; keepalive 64; keepalive_requests 10000000; }
+async function startNginxProxy(ctx) {
+  const { proc, port } = await startNginx({
+    name: 'nginx proxy',
+    what: 'nginx as a reverse proxy, one process, upstream keep-alive',
+    core: PROXY_CORE,
+    http: (port) => `  upstream up { server 127.0.0.1:${ctx.upstream.port}; keepalive 64; keepalive_requests 10000000; }
   server {
     listen 127.0.0.1:${port};
     location / {
@@ -110,11 +99,8 @@ http {
       proxy_set_header Connection "";
       proxy_buffering off;
     }
-  }
-}
-`)
-  const proc = start('nginx proxy', 'taskset', ['-c', PROXY_CORE, 'nginx', '-p', dir, '-e', `${dir}/logs/error.log`, '-c', conf])
-  await probe('nginx proxy', proc, port)
+  }`,
+  })
   return { procs: [proc], port }
 }
 
@@ -174,7 +160,7 @@ export const meshResources = (upstreamPort) => [
 
 export const CANDIDATES = [
   { name: 'direct', label: 'upstream hit directly', start: async (ctx) => ({ procs: [], port: ctx.upstream.port }) },
-  { name: 'nginx', label: 'nginx (1 worker, upstream keep-alive)', start: startNginx, needs: 'nginx' },
+  { name: 'nginx', label: 'nginx (1 worker, upstream keep-alive)', start: startNginxProxy, needs: 'nginx' },
   { name: 'haproxy', label: 'HAProxy (1 thread)', start: startHaproxy, needs: 'haproxy' },
   { name: 'http-proxy', label: 'node http-proxy', start: nodeScript('http-proxy.mjs') },
   { name: 'undici-stream', label: 'node:http + undici `Pool.stream`', start: nodeScript('undici-stream.mjs') },
