@@ -56,7 +56,9 @@ export async function serveTlsFront(opts: ServeOptions & { tls: ServeTls }): Pro
     client.setNoDelay(true)
     const back = connect({ port: inner.port, host: '127.0.0.1', noDelay: true, allowHalfOpen: true })
     let localPort: number | undefined
+    let grace: ReturnType<typeof setTimeout> | undefined
     const done = () => {
+      clearTimeout(grace)
       open.delete(client)
       if (localPort !== undefined) fronted.delete(localPort)
       client.destroy()
@@ -74,7 +76,10 @@ export async function serveTlsFront(opts: ServeOptions & { tls: ServeTls }): Pro
       client.pipe(back, { end: false })
       back.pipe(client)
     })
-    client.once('end', () => setTimeout(done, HALF_CLOSED_GRACE_MS).unref())
+    client.once('end', () => {
+      grace = setTimeout(done, HALF_CLOSED_GRACE_MS)
+      grace.unref?.()
+    })
     client.on('error', done).on('close', done)
     back.on('error', done).on('close', done)
   })
